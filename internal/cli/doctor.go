@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"time"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/tok-dev/tok/internal/setup"
+)
+
+func doctorCommand(stdio IO) *ucli.Command {
+	return &ucli.Command{
+		Name:  "doctor",
+		Usage: "check the backend, the helpers on PATH, and the stored tokens",
+		Description: `Says which backend is in use and why, whether it answers, where tok keeps its files,
+whether git-credential-tok and docker-credential-tok are on PATH, and which tokens have expired.
+Exits 1 when something needs fixing.
+
+Example:
+   tok doctor`,
+		Action: func(c *ucli.Context) error { return runDoctor(stdio) },
+	}
+}
+
+func runDoctor(stdio IO) error {
+	w := stdio.Stdout
+	problems := 0
+	ok := func(format string, a ...any) { fmt.Fprintf(w, "  ok    "+format+"\n", a...) }
+	bad := func(format string, a ...any) { problems++; fmt.Fprintf(w, "  FAIL  "+format+"\n", a...) }
+	note := func(format string, a ...any) { fmt.Fprintf(w, "  note  "+format+"\n", a...) }
+
+	fmt.Fprintln(w, "Configuration")
+	env, err := loadEnv()
+	if err != nil {
+		bad("%v", err)
+		return silentExit(1)
+	}
+	if _, err := os.Stat(env.Paths.ConfigFile); err == nil {
+		ok("config file %s", env.Paths.ConfigFile)
+	} else {
+		note("no config file (%s); defaults apply", env.Paths.ConfigFile)
+	}
+	opts := env.StoreOptions()
+	if opts.Backend != "" {
+		note("backend %q chosen by %s", opts.Backend, opts.Chosen)
+	}
+	if _, set := os.LookupEnv(setup.EnvPassphrase); set {
+		note("%s is set: the file store opens without a prompt (it protects copies of the store, not this session)", setup.EnvPassphrase)
+	}
+
+	fmt.Fprintln(w, "Backend")
+	store, err := env.OpenStore()
+	var entries int
+	if err != nil {
+		bad("%v", err)
+	} else {
+		ok("%s: %s", store.Backend(), store.Why())
+		start := time.Now()
+		list, err := store.List()
+		if err != nil {
+			bad("listing %s failed: %v", store.Backend(), err)
+		} else {
+			entries = len(list)
+			ok("%s answers: %d credentials listed in %s", store.Backend(), entries, time.Since(start).Round(time.Millisecond))
+			now := store.Now()
+			for _, e := range list {
+				switch {
+				case e.Err != nil:
+					bad("%s is unreadable: %v", e.Target, e.Err)
+				case e.Record.Expired(now):
+					bad("%s %s; replace it with: tok set %s", e.Target, expiryText(e.Record.Expires, now), e.Target.URL())
+				case e.Record.Rejected != nil:
+					note("%s was refused by %s %s", e.Target, e.Record.Rejected.Host, relTime(e.Record.Rejected.At, now))
+				}
+			}
+		}
+		if store.Backend() == "file" {
+			checkMode(env.Paths.FileDir(), 0o700, ok, bad)
+		}
+	}
+
+	fmt.Fprintln(w, "Helpers")
+	for _, name := range []string{"git-credential-tok", "docker-credential-tok"} {
+		if path, err := exec.LookPath(name); err == nil {
+			ok("%s is %s", name, path)
+		} else {
+			bad("%s is not on PATH: install with go install ./cmd/... and add $(go env GOPATH)/bin to PATH", name)
+		}
+	}
+	if problems > 0 {
+		fmt.Fprintf(w, "%d problem(s) found.\n", problems)
+		return silentExit(1)
+	}
+	fmt.Fprintln(w, "All good.")
+	return nil
+}
+
+func checkMode(dir string, want os.FileMode, ok, bad func(string, ...any)) {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return
+	}
+	if info.Mode().Perm()&^want != 0 {
+		bad("%s has mode %o; run: chmod %o %s", dir, info.Mode().Perm(), want, dir)
+		return
+	}
+	ok("%s has mode %o", dir, info.Mode().Perm())
+}

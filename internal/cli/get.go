@@ -1,0 +1,65 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/tok-dev/tok/keychain"
+)
+
+func getCommand(stdio IO) *ucli.Command {
+	return &ucli.Command{
+		Name:      "get",
+		Usage:     "print the token that answers TARGET (for $(tok get ...))",
+		ArgsUsage: "TARGET",
+		Description: `Resolves TARGET the way git and docker requests are resolved (longest path prefix, then
+the host, then *.parent records) and prints the token alone.
+
+Examples:
+   curl -H "Authorization: Bearer $(tok get https://api.example.org)" https://api.example.org/v1/me
+   tok get curvenote
+   tok get https://github.com --username bob`,
+		Flags: []ucli.Flag{
+			&ucli.StringFlag{Name: "username", Aliases: []string{"u"}, Usage: "the account to get, when a host has several"},
+		},
+		Action: func(c *ucli.Context) error {
+			if c.NArg() != 1 {
+				return usageError("usage: tok get TARGET")
+			}
+			env, store, err := openStore()
+			if err != nil {
+				return err
+			}
+			target, _, err := targetArg(c.Args().First(), env.Registry, "")
+			if err != nil {
+				return err
+			}
+			target.Username = c.String("username")
+			rec, err := lookupTarget(store, target)
+			if errors.Is(err, keychain.ErrNotFound) {
+				return keychain.NotFoundError(c.Args().First())
+			}
+			if err != nil {
+				return err
+			}
+			if rec.Expired(store.Now()) {
+				fmt.Fprintf(stdio.Stderr, "tok: warning: the token for %s %s\n", rec.Target, expiryText(rec.Expires, store.Now()))
+			}
+			store.Touch(rec)
+			_, err = fmt.Fprintln(stdio.Stdout, rec.Secret)
+			return err
+		},
+	}
+}
+
+// lookupTarget resolves a target given on the command line: a wildcard names its own record,
+// anything else is resolved like a request.
+func lookupTarget(store *keychain.Store, t keychain.Target) (keychain.Record, error) {
+	if t.IsWildcard() {
+		rec, _, err := store.Find(t)
+		return rec, err
+	}
+	return store.Lookup(t)
+}

@@ -1,0 +1,134 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/tok-dev/tok/keychain"
+)
+
+type statusRecord struct {
+	listedRecord
+	Subject  string     `json:"sub,omitempty"`
+	Name     string     `json:"name,omitempty"`
+	Email    string     `json:"email,omitempty"`
+	Issuer   string     `json:"iss,omitempty"`
+	Roles    []string   `json:"roles,omitempty"`
+	IssuedAt *time.Time `json:"issued,omitempty"`
+	State    string     `json:"state"`
+}
+
+func statusCommand(stdio IO) *ucli.Command {
+	return &ucli.Command{
+		Name:      "status",
+		Usage:     "show each token's claims and expiry; exit 1 if any is expired",
+		ArgsUsage: "[TARGET]",
+		Description: `Examples:
+   tok status
+   tok status curvenote
+   tok status --json`,
+		Flags: []ucli.Flag{&ucli.BoolFlag{Name: "json", Usage: "print JSON for scripts"}},
+		Action: func(c *ucli.Context) error {
+			env, store, err := openStore()
+			if err != nil {
+				return err
+			}
+			var entries []keychain.Entry
+			if c.NArg() > 0 {
+				target, _, err := targetArg(c.Args().First(), env.Registry, "")
+				if err != nil {
+					return err
+				}
+				rec, err := lookupTarget(store, target)
+				if err != nil {
+					if err == keychain.ErrNotFound {
+						return keychain.NotFoundError(c.Args().First())
+					}
+					return err
+				}
+				t, _ := rec.ParsedTarget()
+				entries = []keychain.Entry{{Target: t, Record: rec}}
+			} else if entries, err = store.List(); err != nil {
+				return err
+			}
+			now := store.Now()
+			var out []statusRecord
+			expired := 0
+			for _, e := range entries {
+				s := statusRecord{listedRecord: describe(e, now), State: "ok"}
+				if c, ok := keychain.ReadClaims(e.Record.Secret); ok {
+					s.Subject, s.Name, s.Email, s.Issuer, s.Roles = c.Subject, c.Name, c.Email, c.Issuer, c.Roles
+					s.IssuedAt = timePtr(c.IssuedAt)
+					if len(s.Scopes) == 0 {
+						s.Scopes = c.Scopes
+					}
+				}
+				switch {
+				case e.Err != nil:
+					s.State = "unreadable"
+				case s.Expired:
+					s.State = "expired"
+					expired++
+				case e.Record.Rejected != nil:
+					s.State = "rejected"
+				}
+				out = append(out, s)
+			}
+			if c.Bool("json") {
+				enc := json.NewEncoder(stdio.Stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(out); err != nil {
+					return err
+				}
+			} else {
+				if len(out) == 0 {
+					fmt.Fprintf(stdio.Stderr, "No credentials stored in %s yet; add one with: tok set TARGET\n", store.Backend())
+				}
+				for _, s := range out {
+					printStatus(stdio, s, now)
+				}
+			}
+			if expired > 0 {
+				return silentExit(1)
+			}
+			return nil
+		},
+	}
+}
+
+func printStatus(stdio IO, s statusRecord, now time.Time) {
+	w := stdio.Stdout
+	fmt.Fprintf(w, "%s\n", s.Target)
+	line := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(w, "  %-9s %s\n", k+":", v)
+		}
+	}
+	if s.Error != "" {
+		line("error", s.Error)
+		return
+	}
+	line("platform", s.Platform)
+	line("user", s.Username)
+	line("subject", s.Subject)
+	line("name", s.Name)
+	line("email", s.Email)
+	line("roles", strings.Join(s.Roles, ", "))
+	line("scopes", strings.Join(s.Scopes, ", "))
+	if s.IssuedAt != nil {
+		line("issued", s.IssuedAt.Format(time.RFC3339)+" ("+relTime(*s.IssuedAt, now)+")")
+	}
+	exp := "no expiry known"
+	if s.Expires != nil {
+		exp = expiryText(*s.Expires, now) + " (" + s.Expires.Format(time.RFC3339) + ")"
+	}
+	line("expiry", exp)
+	line("source", s.Source)
+	if s.RejectedAt != nil {
+		line("rejected", "a server refused it "+relTime(*s.RejectedAt, now))
+	}
+}

@@ -1,0 +1,196 @@
+// Package setup turns tok's environment (TOK_BACKEND, TOK_FILE_PASSPHRASE, the XDG directories
+// and the config file) into an opened keychain.Store and a platform.Registry. Every binary
+// opens its store through here, so all of them agree on where things are.
+package setup
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/adrg/xdg"
+	"golang.org/x/term"
+
+	"github.com/tok-dev/tok/keychain"
+	"github.com/tok-dev/tok/platform"
+)
+
+// Environment variables tok reads.
+const (
+	EnvBackend    = "TOK_BACKEND"
+	EnvPassphrase = "TOK_FILE_PASSPHRASE"
+)
+
+// Mode says whether a person may be waiting at a terminal (longer deadlines, prompts allowed)
+// or a program is (git, docker: short deadlines, never a prompt).
+type Mode int
+
+const (
+	Helper Mode = iota
+	Interactive
+)
+
+// Paths are where tok keeps its files.
+type Paths struct {
+	ConfigFile string // $XDG_CONFIG_HOME/tok/config.json
+	DataDir    string // $XDG_DATA_HOME/tok
+	StateDir   string // $XDG_STATE_HOME/tok
+}
+
+// DefaultPaths reads the XDG directories from the environment as it is now.
+func DefaultPaths() Paths {
+	xdg.Reload()
+	return Paths{
+		ConfigFile: filepath.Join(xdg.ConfigHome, "tok", "config.json"),
+		DataDir:    filepath.Join(xdg.DataHome, "tok"),
+		StateDir:   filepath.Join(xdg.StateHome, "tok"),
+	}
+}
+
+// FileDir is the file backend's directory.
+func (p Paths) FileDir() string { return filepath.Join(p.DataDir, "file") }
+
+// LockPath is the store's write lock: outside FileDir, since the file backend lists that.
+func (p Paths) LockPath() string { return filepath.Join(p.StateDir, "store.lock") }
+
+// Config is the config file. JSON: no dependency, the same format as the files tok imports
+// (docker's config.json, Curvenote's settings.json), and strict decoding names a misspelt key.
+type Config struct {
+	Backend   string           `json:"backend,omitempty"`
+	Platforms []PlatformConfig `json:"platforms,omitempty"`
+}
+
+// PlatformConfig is a user-defined platform (or new hosts and env names for a built-in one).
+type PlatformConfig struct {
+	Name        string   `json:"name"`
+	Hosts       []string `json:"hosts,omitempty"`
+	Env         []string `json:"env,omitempty"`
+	DomainEnv   string   `json:"domain_env,omitempty"`
+	Auth        string   `json:"auth,omitempty"`
+	GitUsername string   `json:"git_username,omitempty"`
+}
+
+// LoadConfig reads the config file; a missing file is an empty config and costs one stat.
+func LoadConfig(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return Config{}, nil
+	}
+	if err != nil {
+		return Config{}, fmt.Errorf("reading the config file: %w", err)
+	}
+	var c Config
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return Config{}, fmt.Errorf("the config file %s does not parse: %v", path, err)
+	}
+	return c, nil
+}
+
+// Registry returns the built-in platforms plus the config's.
+func (c Config) Registry() (*platform.Registry, error) {
+	r := platform.Builtin()
+	for _, pc := range c.Platforms {
+		p := platform.Platform{
+			Name: pc.Name, TokenEnv: pc.Env, DomainEnv: pc.DomainEnv,
+			Auth: platform.Auth(pc.Auth), GitUsername: pc.GitUsername,
+		}
+		for _, h := range pc.Hosts {
+			host, err := keychain.NormalizeHost(h, true)
+			if err != nil {
+				return nil, fmt.Errorf("config file: platform %s: host %q: %v", pc.Name, h, err)
+			}
+			p.Hosts = append(p.Hosts, host)
+		}
+		if err := r.Add(p); err != nil {
+			return nil, fmt.Errorf("config file: %w", err)
+		}
+	}
+	return r, nil
+}
+
+// Env is everything tok reads from its environment, resolved once.
+type Env struct {
+	Paths    Paths
+	Config   Config
+	Registry *platform.Registry
+	Mode     Mode
+	// Stderr is where prompts go.
+	Stderr io.Writer
+}
+
+// Load reads the config file and builds the registry.
+func Load(mode Mode) (*Env, error) {
+	paths := DefaultPaths()
+	cfg, err := LoadConfig(paths.ConfigFile)
+	if err != nil {
+		return nil, err
+	}
+	reg, err := cfg.Registry()
+	if err != nil {
+		return nil, err
+	}
+	return &Env{Paths: paths, Config: cfg, Registry: reg, Mode: mode, Stderr: os.Stderr}, nil
+}
+
+// StoreOptions says which backend to open, from TOK_BACKEND, else the config file, else the
+// default order.
+func (e *Env) StoreOptions() keychain.Options {
+	opts := keychain.Options{
+		FileDir:    e.Paths.FileDir(),
+		LockPath:   e.Paths.LockPath(),
+		Timeout:    keychain.DefaultHelperTimeout,
+		Passphrase: e.passphrase,
+		PassDir:    os.Getenv("PASSWORD_STORE_DIR"),
+	}
+	if e.Mode == Interactive {
+		opts.Timeout = keychain.DefaultInteractiveTimeout
+	}
+	if b := strings.TrimSpace(os.Getenv(EnvBackend)); b != "" {
+		opts.Backend, opts.Chosen = strings.ToLower(b), EnvBackend
+	} else if e.Config.Backend != "" {
+		opts.Backend, opts.Chosen = strings.ToLower(e.Config.Backend), "the config file "+e.Paths.ConfigFile
+	}
+	return opts
+}
+
+// OpenStore opens the store.
+func (e *Env) OpenStore() (*keychain.Store, error) {
+	return keychain.Open(e.StoreOptions())
+}
+
+// passphrase gives the file store's passphrase: TOK_FILE_PASSPHRASE, else (interactive
+// commands only) a no-echo prompt on the terminal.
+func (e *Env) passphrase() (string, error) {
+	if p, ok := os.LookupEnv(EnvPassphrase); ok {
+		if p == "" {
+			return "", fmt.Errorf("%s is set but empty: give it the file store's passphrase", EnvPassphrase)
+		}
+		return p, nil
+	}
+	if e.Mode != Interactive {
+		return "", keychain.ErrNoPassphrase
+	}
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return "", keychain.ErrNoPassphrase
+	}
+	defer tty.Close()
+	fmt.Fprintf(tty, "Passphrase for tok's file store (%s): ", e.Paths.FileDir())
+	b, err := term.ReadPassword(int(tty.Fd()))
+	fmt.Fprintln(tty)
+	if err != nil {
+		return "", fmt.Errorf("reading the passphrase: %w", err)
+	}
+	return string(b), nil
+}
+
+// HelperDeadline is how long a helper waits for anything; exported for the helpers' tests.
+const HelperDeadline = 3 * time.Second

@@ -1,0 +1,151 @@
+// Package platform is what tok knows of each service: its hosts, the environment variables its
+// own tools read, how its token travels, and what its tokens look like. One file per service;
+// users add their own in the config file.
+package platform
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Auth is how a platform's token travels over HTTP.
+type Auth string
+
+const (
+	// AuthBearer sends "Authorization: Bearer <token>".
+	AuthBearer Auth = "bearer"
+	// AuthTokenUsername sends HTTP Basic with the token as user name and an empty password.
+	AuthTokenUsername Auth = "basic-token-username"
+	// AuthBasic sends HTTP Basic with the record's user name and the token as password.
+	AuthBasic Auth = "basic"
+)
+
+// Platform is one service tok knows.
+type Platform struct {
+	Name string
+	// Hosts are the service's own hosts; the first is the default target of "tok set NAME".
+	Hosts []string
+	// TokenEnv are the variables tok exec sets to the token.
+	TokenEnv []string
+	// DomainEnv, when set, is a variable tok exec sets to "https://<host>" of the record.
+	DomainEnv string
+	Auth      Auth
+	// GitUsername is the user name given to git with a bearer token when the record has none.
+	GitUsername string
+	// Check says whether a secret looks like this platform's token; nil accepts anything.
+	Check func(secret string) error
+	// Describe is one line for tok list and help.
+	Describe string
+	// UserDefined marks a platform from the config file.
+	UserDefined bool
+}
+
+// ErrFormat wraps every "this does not look like a NAME token" error.
+var ErrFormat = errors.New("does not look like")
+
+// Registry holds the built-in platforms and the user's.
+type Registry struct {
+	byName map[string]Platform
+}
+
+// Builtin returns a registry with tok's own platforms.
+func Builtin() *Registry {
+	r := &Registry{byName: map[string]Platform{}}
+	for _, p := range []Platform{curvenote, codeOcean, cave, jwtPlatform} {
+		r.byName[p.Name] = p
+	}
+	return r
+}
+
+// Add registers a user-defined platform; a user's platform may replace a built-in's hosts and
+// env names but keeps its checks.
+func (r *Registry) Add(p Platform) error {
+	p.Name = strings.ToLower(strings.TrimSpace(p.Name))
+	if p.Name == "" || strings.ContainsAny(p.Name, ".:/ ") {
+		return fmt.Errorf("platform name %q: use letters, digits, - and _", p.Name)
+	}
+	switch p.Auth {
+	case "":
+		p.Auth = AuthBearer
+	case AuthBearer, AuthTokenUsername, AuthBasic:
+	default:
+		return fmt.Errorf("platform %s: auth %q is not one of bearer, basic, basic-token-username", p.Name, p.Auth)
+	}
+	for _, env := range p.TokenEnv {
+		if !validEnvName(env) {
+			return fmt.Errorf("platform %s: %q is not a valid environment variable name", p.Name, env)
+		}
+	}
+	if old, ok := r.byName[p.Name]; ok && !old.UserDefined {
+		old.Hosts = orKeep(p.Hosts, old.Hosts)
+		old.TokenEnv = orKeep(p.TokenEnv, old.TokenEnv)
+		r.byName[p.Name] = old
+		return nil
+	}
+	p.UserDefined = true
+	r.byName[p.Name] = p
+	return nil
+}
+
+func orKeep(n, o []string) []string {
+	if len(n) > 0 {
+		return n
+	}
+	return o
+}
+
+// Named finds a platform by name.
+func (r *Registry) Named(name string) (Platform, bool) {
+	p, ok := r.byName[strings.ToLower(name)]
+	return p, ok
+}
+
+// Names lists every platform name, sorted.
+func (r *Registry) Names() []string {
+	var out []string
+	for n := range r.byName {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ForHost finds the platform that owns host (exactly, or as a subdomain of a "*." entry).
+func (r *Registry) ForHost(host string) (Platform, bool) {
+	host = strings.ToLower(host)
+	for _, name := range r.Names() {
+		p := r.byName[name]
+		for _, h := range p.Hosts {
+			if h == host || (strings.HasPrefix(h, "*.") && strings.HasSuffix(host, h[1:])) {
+				return p, true
+			}
+		}
+	}
+	return Platform{}, false
+}
+
+// Detect guesses a platform from the shape of a secret alone; only unambiguous shapes count.
+func (r *Registry) Detect(secret string) (Platform, bool) {
+	if strings.HasPrefix(secret, "cop_") {
+		return r.Named("codeocean")
+	}
+	return Platform{}, false
+}
+
+// ValidEnvName reports whether s can be an environment variable name.
+func validEnvName(s string) bool {
+	if s == "" || (s[0] >= '0' && s[0] <= '9') {
+		return false
+	}
+	for _, c := range s {
+		if !(c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidEnvName is exported for tok set --env.
+var ValidEnvName = validEnvName
