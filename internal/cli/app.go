@@ -46,7 +46,7 @@ func (s silentExit) Error() string { return fmt.Sprintf("exit status %d", int(s)
 // Main runs tok with args (without the program name) and returns the exit status.
 func Main(args []string, stdio IO) int {
 	app := newApp(stdio)
-	err := app.Run(append([]string{"tok"}, args...))
+	err := app.Run(append([]string{"tok"}, flagsFirst(app, args)...))
 	if err == nil {
 		return 0
 	}
@@ -121,4 +121,42 @@ func isTerminal(f any) bool {
 // usageError is a mistake in how a command was called: exit 2, as most tools do.
 func usageError(format string, args ...any) error {
 	return withCode(2, fmt.Errorf(format, args...))
+}
+
+// flagsFirst moves a command's flags before its arguments, so "tok set TARGET --platform cave"
+// works: urfave/cli stops reading flags at the first argument. Nothing after "--" moves.
+func flagsFirst(app *ucli.App, args []string) []string {
+	if len(args) == 0 {
+		return args
+	}
+	cmd := app.Command(args[0])
+	if cmd == nil {
+		return args
+	}
+	takesValue := map[string]bool{}
+	for _, f := range cmd.Flags {
+		_, isBool := f.(*ucli.BoolFlag)
+		for _, name := range f.Names() {
+			takesValue[name] = !isBool
+		}
+	}
+	var flags, rest []string
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			rest = append(rest, args[i:]...)
+			break
+		}
+		if len(a) > 1 && a[0] == '-' {
+			flags = append(flags, a)
+			name := strings.TrimLeft(a, "-")
+			if takesValue[name] && !strings.Contains(a, "=") && i+1 < len(args) {
+				flags = append(flags, args[i+1])
+				i++
+			}
+			continue
+		}
+		rest = append(rest, a)
+	}
+	return append(append([]string{args[0]}, flags...), rest...)
 }

@@ -25,6 +25,8 @@ import (
 const (
 	EnvBackend    = "TOK_BACKEND"
 	EnvPassphrase = "TOK_FILE_PASSPHRASE"
+	// EnvTimeout overrides the deadline of backend calls (a Go duration, as "10s").
+	EnvTimeout = "TOK_TIMEOUT"
 )
 
 // Mode says whether a person may be waiting at a terminal (longer deadlines, prompts allowed)
@@ -153,6 +155,9 @@ func (e *Env) StoreOptions() keychain.Options {
 	if e.Mode == Interactive {
 		opts.Timeout = keychain.DefaultInteractiveTimeout
 	}
+	if d, err := time.ParseDuration(os.Getenv(EnvTimeout)); err == nil && d > 0 {
+		opts.Timeout = d
+	}
 	if b := strings.TrimSpace(os.Getenv(EnvBackend)); b != "" {
 		opts.Backend, opts.Chosen = strings.ToLower(b), EnvBackend
 	} else if e.Config.Backend != "" {
@@ -191,6 +196,3 @@ func (e *Env) passphrase() (string, error) {
 	}
 	return string(b), nil
 }
-
-// HelperDeadline is how long a helper waits for anything; exported for the helpers' tests.
-const HelperDeadline = 3 * time.Second
