@@ -1,14 +1,18 @@
-// Command git-credential-tok is tok's git credential helper.
+// Command git-credential-tok is tok's git credential helper: git runs it with get, store or
+// erase when its config says credential.helper = tok.
 package main
 
 import (
-	"fmt"
 	"os"
 
 	_ "github.com/tok-dev/tok/internal/busguard"
+	"github.com/tok-dev/tok/internal/setup"
 )
 
 func main() {
-	fmt.Fprintln(os.Stderr, "git-credential-tok: not implemented yet")
-	os.Exit(0)
+	op := ""
+	if len(os.Args) > 1 {
+		op = os.Args[1]
+	}
+	os.Exit(setup.GitHelper(op, os.Stdin, os.Stdout, os.Stderr))
 }
