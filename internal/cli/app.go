@@ -88,6 +88,8 @@ TOK_FILE_PASSPHRASE or a prompt on the terminal.`,
 			deleteCommand(stdio),
 			statusCommand(stdio),
 			doctorCommand(stdio),
+			installCommand(stdio),
+			uninstallCommand(stdio),
 			versionCommand(stdio),
 			completionCommand(stdio),
 		},
@@ -133,6 +135,15 @@ func flagsFirst(app *ucli.App, args []string) []string {
 	if cmd == nil {
 		return args
 	}
+	prefix := 1
+	for prefix < len(args) {
+		sub := cmd.Command(args[prefix])
+		if sub == nil {
+			break
+		}
+		cmd = sub
+		prefix++
+	}
 	takesValue := map[string]bool{}
 	for _, f := range cmd.Flags {
 		_, isBool := f.(*ucli.BoolFlag)
@@ -141,7 +152,7 @@ func flagsFirst(app *ucli.App, args []string) []string {
 		}
 	}
 	var flags, rest []string
-	for i := 1; i < len(args); i++ {
+	for i := prefix; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
 			rest = append(rest, args[i:]...)
@@ -158,5 +169,6 @@ func flagsFirst(app *ucli.App, args []string) []string {
 		}
 		rest = append(rest, a)
 	}
-	return append(append([]string{args[0]}, flags...), rest...)
+	out := append([]string{}, args[:prefix]...)
+	return append(append(out, flags...), rest...)
 }
