@@ -212,7 +212,7 @@ func gitErase(b Backend, req *GitCredential, target keychain.Target) error {
 			continue
 		}
 		rec := e.Record
-		if req.HasUsername && req.Username != "" && rec.Username != req.Username && rec.Secret != req.Username {
+		if req.Username != "" && rec.Username != "" && rec.Username != req.Username && rec.Secret != req.Username {
 			continue
 		}
 		if req.Password != "" && rec.Secret != req.Password {
