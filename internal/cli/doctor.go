@@ -8,6 +8,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/tok-dev/tok/install"
 	"github.com/tok-dev/tok/internal/setup"
 )
 
@@ -66,7 +67,15 @@ func runDoctor(stdio IO) error {
 			entries = len(list)
 			ok("%s answers: %d credentials listed in %s", store.Backend(), entries, time.Since(start).Round(time.Millisecond))
 			now := store.Now()
+			git := install.Git{}
 			for _, e := range list {
+				if !e.Target.IsWildcard() && e.Err == nil {
+					if git.Asks(e.Target.URL()) {
+						ok("git asks tok for %s", e.Target.URL())
+					} else {
+						note("git does not ask tok for %s; run: tok install git %s", e.Target.URL(), e.Target.URL())
+					}
+				}
 				switch {
 				case e.Err != nil:
 					bad("%s is unreadable: %v", e.Target, e.Err)

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/cgi"
 	"net/http/httptest"
@@ -25,10 +26,7 @@ type gitServer struct {
 
 func newGitServer(t *testing.T, passwordFor func(path string) string) *gitServer {
 	t.Helper()
-	backend := "/usr/lib/git-core/git-http-backend"
-	if out, err := exec.Command("git", "--exec-path").Output(); err == nil {
-		backend = filepath.Join(strings.TrimSpace(string(out)), "git-http-backend")
-	}
+	backend := gitHTTPBackend()
 	testenv.Require(t, fileExists(backend), "git http-backend (apt install git)")
 	s := &gitServer{root: t.TempDir()}
 	h := &cgi.Handler{Path: backend, Env: []string{"GIT_PROJECT_ROOT=" + s.root, "GIT_HTTP_EXPORT_ALL=1"}}
@@ -185,4 +183,40 @@ func TestGitPathScopedRecord(t *testing.T) {
 	if r := e.Run(in, "git-credential-tok", "get"); !strings.Contains(r.Stdout, "password=host-token") {
 		t.Fatalf("teammate/ got %q", r.Stdout)
 	}
+}
+
+// TestGitBearerThroughAuthtype needs git 2.46 or newer (capability[]=authtype); older git skips.
+func TestGitBearerThroughAuthtype(t *testing.T) {
+	testenv.Require(t, testenv.Have("git"), "git")
+	out, _ := exec.Command("git", "version").Output()
+	var major, minor int
+	fmt.Sscanf(strings.TrimPrefix(strings.TrimSpace(string(out)), "git version "), "%d.%d", &major, &minor)
+	if major < 2 || (major == 2 && minor < 46) {
+		t.Skipf("git %d.%d is older than 2.46, the first git that asks helpers for authtype=Bearer", major, minor)
+	}
+	e := gitEnv(t)
+	backendSrv := newGitServer(t, func(string) string { return "unused" })
+	backendSrv.addRepo(t, e, "repo.git")
+	h := &cgi.Handler{Path: gitHTTPBackend(), Env: []string{"GIT_PROJECT_ROOT=" + backendSrv.root, "GIT_HTTP_EXPORT_ALL=1"}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer the-jwt" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="test"`)
+			http.Error(w, "bearer required", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	e.Run("the-jwt", "tok", "set", srv.URL, "--platform", "cave", "--force")
+	e.Run("", "tok", "install", "git")
+	if r := e.Run("", "git", "clone", "-q", srv.URL+"/repo.git", filepath.Join(e.Dir, "c")); r.Code != 0 {
+		t.Fatalf("clone with a Bearer token: %s", r.Stderr)
+	}
+}
+
+func gitHTTPBackend() string {
+	if out, err := exec.Command("git", "--exec-path").Output(); err == nil {
+		return filepath.Join(strings.TrimSpace(string(out)), "git-http-backend")
+	}
+	return "/usr/lib/git-core/git-http-backend"
 }
