@@ -3,7 +3,6 @@ package keychain
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -138,8 +137,6 @@ func (r chunkedRing) Keys() ([]string, error) {
 // escapedRing escapes "/" in keys for backends that turn keys into paths (pass), so that
 // "tok:https://host/p" stays one entry and Keys gives back the key that was set.
 type escapedRing struct{ ring keyring.Keyring }
-
-var errEscaped = errors.New("unescapable key")
 
 func escapeKey(k string) string { return strings.NewReplacer("%", "%25", "/", "%2F").Replace(k) }
 func unescapeKey(k string) string {

@@ -187,20 +187,7 @@ func BenchmarkLookupFile(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		hit := mustTarget(b, fmt.Sprintf("https://host%d.example.net/org/repo.git", n/2))
-		miss := mustTarget(b, "https://a.b.unknown.example.com/x")
-		b.Run(fmt.Sprintf("records=%d/hit", n), func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				if _, err := s.Lookup(hit); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-		b.Run(fmt.Sprintf("records=%d/miss", n), func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				_, _ = s.Lookup(miss)
-			}
-		})
+		benchLookups(b, s, n)
 	}
 }
 

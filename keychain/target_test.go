@@ -236,19 +236,25 @@ func filledStore(t testing.TB, n int) (*Store, *memRing) {
 func BenchmarkLookup(b *testing.B) {
 	for _, n := range []int{10, 1000, 10000} {
 		s, _ := filledStore(b, n)
-		hit, _ := ParseRequest(fmt.Sprintf("https://host%d.example.net/org/repo.git", n/2))
-		miss, _ := ParseRequest("https://a.b.unknown.example.com/x")
-		b.Run(fmt.Sprintf("records=%d/hit", n), func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				if _, err := s.Lookup(hit); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-		b.Run(fmt.Sprintf("records=%d/miss", n), func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				_, _ = s.Lookup(miss)
-			}
-		})
+		benchLookups(b, s, n)
 	}
+}
+
+// benchLookups measures a hit (a path below a stored host) and a miss (a host with wildcard
+// parents and a path) in a store of n records named host<i>.example.net.
+func benchLookups(b *testing.B, s *Store, n int) {
+	hit, _ := ParseRequest(fmt.Sprintf("https://host%d.example.net/org/repo.git", n/2))
+	miss, _ := ParseRequest("https://a.b.unknown.example.com/x")
+	b.Run(fmt.Sprintf("records=%d/hit", n), func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := s.Lookup(hit); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run(fmt.Sprintf("records=%d/miss", n), func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			_, _ = s.Lookup(miss)
+		}
+	})
 }

@@ -74,7 +74,7 @@ func (r *Registry) Add(p Platform) error {
 		return fmt.Errorf("platform %s: auth %q is not one of bearer, basic, basic-token-username", p.Name, p.Auth)
 	}
 	for _, env := range p.TokenEnv {
-		if !validEnvName(env) {
+		if !ValidEnvName(env) {
 			return fmt.Errorf("platform %s: %q is not a valid environment variable name", p.Name, env)
 		}
 	}
@@ -135,7 +135,7 @@ func (r *Registry) Detect(secret string) (Platform, bool) {
 }
 
 // ValidEnvName reports whether s can be an environment variable name.
-func validEnvName(s string) bool {
+func ValidEnvName(s string) bool {
 	if s == "" || (s[0] >= '0' && s[0] <= '9') {
 		return false
 	}
@@ -146,6 +146,3 @@ func validEnvName(s string) bool {
 	}
 	return true
 }
-
-// ValidEnvName is exported for tok set --env.
-var ValidEnvName = validEnvName

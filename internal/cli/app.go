@@ -112,6 +112,16 @@ func openStore() (*setup.Env, *keychain.Store, error) {
 	return env, store, nil
 }
 
+// listStore opens the store and lists every record in it.
+func listStore() (*setup.Env, *keychain.Store, []keychain.Entry, error) {
+	env, store, err := openStore()
+	if err != nil {
+		return env, nil, nil, err
+	}
+	entries, err := store.List()
+	return env, store, entries, err
+}
+
 // isTerminal reports whether r or w is a terminal.
 func isTerminal(f any) bool {
 	if file, ok := f.(*os.File); ok {

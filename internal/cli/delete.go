@@ -65,11 +65,7 @@ Examples:
 }
 
 func deleteAll(c *ucli.Context, stdio IO) error {
-	_, store, err := openStore()
-	if err != nil {
-		return err
-	}
-	entries, err := store.List()
+	_, store, entries, err := listStore()
 	if err != nil {
 		return err
 	}

@@ -66,11 +66,7 @@ Examples:
 						targets = append(targets, install.GitTarget{URL: t.URL(), PathScoped: t.Path != ""})
 					}
 				} else {
-					_, store, err := openStore()
-					if err != nil {
-						return err
-					}
-					entries, err := store.List()
+					_, _, entries, err := listStore()
 					if err != nil {
 						return err
 					}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -45,7 +46,7 @@ func statusCommand(stdio IO) *ucli.Command {
 				}
 				rec, err := lookupTarget(store, target)
 				if err != nil {
-					if err == keychain.ErrNotFound {
+					if errors.Is(err, keychain.ErrNotFound) {
 						return keychain.NotFoundError(c.Args().First())
 					}
 					return err

@@ -257,7 +257,16 @@ func TestSecretServiceProblems(t *testing.T) {
 		if elapsed > 10*time.Second {
 			t.Fatalf("took %s with a 2s deadline", elapsed)
 		}
-		// The helpers use their own 3 s deadline, with no TOK_TIMEOUT.
+		// git's helper uses its own 3 s deadline, and lets git fall back to its prompt: one
+		// line on stderr, exit 0, no answer.
 		delete(e.Vars, "TOK_TIMEOUT")
+		start = time.Now()
+		r := e.Run("protocol=https\nhost=api.example.org\n", "git-credential-tok", "get")
+		if r.Code != 0 || r.Stdout != "" || !strings.Contains(r.Stderr, "did not answer in time") || strings.Count(r.Stderr, "\n") != 1 {
+			t.Fatalf("git-credential-tok get on a hung keychain: exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
+		}
+		if elapsed := time.Since(start); elapsed > 10*time.Second {
+			t.Fatalf("git-credential-tok took %s", elapsed)
+		}
 	})
 }

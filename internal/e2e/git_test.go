@@ -27,7 +27,7 @@ type gitServer struct {
 func newGitServer(t *testing.T, passwordFor func(path string) string) *gitServer {
 	t.Helper()
 	backend := gitHTTPBackend()
-	testenv.Require(t, fileExists(backend), "git http-backend (apt install git)")
+	testenv.Require(t, testenv.FileExists(backend), "git http-backend (apt install git)")
 	s := &gitServer{root: t.TempDir()}
 	h := &cgi.Handler{Path: backend, Env: []string{"GIT_PROJECT_ROOT=" + s.root, "GIT_HTTP_EXPORT_ALL=1"}}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -46,8 +46,6 @@ func newGitServer(t *testing.T, passwordFor func(path string) string) *gitServer
 	t.Cleanup(s.Close)
 	return s
 }
-
-func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // addRepo makes a bare repository with one commit at root/name.
 func (s *gitServer) addRepo(t *testing.T, e *testenv.Env, name string) {

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -124,8 +123,6 @@ type Env struct {
 	Config   Config
 	Registry *platform.Registry
 	Mode     Mode
-	// Stderr is where prompts go.
-	Stderr io.Writer
 }
 
 // Load reads the config file and builds the registry.
@@ -139,7 +136,7 @@ func Load(mode Mode) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Env{Paths: paths, Config: cfg, Registry: reg, Mode: mode, Stderr: os.Stderr}, nil
+	return &Env{Paths: paths, Config: cfg, Registry: reg, Mode: mode}, nil
 }
 
 // StoreOptions says which backend to open, from TOK_BACKEND, else the config file, else the

@@ -143,7 +143,7 @@ func (e *Env) Run(stdin string, name string, args ...string) Result {
 func (e *Env) Command(ctx context.Context, name string, args ...string) *exec.Cmd {
 	path := name
 	if !strings.Contains(name, "/") {
-		if p := filepath.Join(Bin(e.t), name); fileExists(p) {
+		if p := filepath.Join(Bin(e.t), name); FileExists(p) {
 			path = p
 		}
 	}
@@ -153,7 +153,8 @@ func (e *Env) Command(ctx context.Context, name string, args ...string) *exec.Cm
 	return cmd
 }
 
-func fileExists(p string) bool {
+// FileExists reports whether p exists.
+func FileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
 }
