@@ -155,6 +155,20 @@ func (s *Store) Save(t Target, rec Record) (Target, error) {
 	return written, err
 }
 
+// Put stores rec at exactly t, replacing what is there (Created is kept). Clients whose
+// protocol has one credential per server (docker) use it; people's commands use Save.
+func (s *Store) Put(t Target, rec Record) error {
+	return s.withWriteLock(func() error {
+		now := s.now().UTC()
+		rec.Created = now
+		if old, err := s.read(t); err == nil && !old.Created.IsZero() {
+			rec.Created = old.Created
+		}
+		rec.Updated = now
+		return s.write(t, rec)
+	})
+}
+
 // Update reads the record at exactly t, lets fn change it, and writes it back, all under the
 // write lock. fn returning an error writes nothing.
 func (s *Store) Update(t Target, fn func(*Record) error) error {

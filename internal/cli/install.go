@@ -33,8 +33,8 @@ func gitInstaller(c *ucli.Context, stdio IO) install.Git {
 func installCommand(stdio IO) *ucli.Command {
 	return &ucli.Command{
 		Name:  "install",
-		Usage: "configure git to ask tok for credentials",
-		Subcommands: []*ucli.Command{{
+		Usage: "configure git or docker to ask tok for credentials",
+		Subcommands: []*ucli.Command{installDockerCommand(stdio), {
 			Name:      "git",
 			Usage:     "make git ask tok for TARGETs (default: every host tok holds)",
 			ArgsUsage: "[TARGET...]",
@@ -100,7 +100,7 @@ func uninstallCommand(stdio IO) *ucli.Command {
 	return &ucli.Command{
 		Name:  "uninstall",
 		Usage: "undo tok install",
-		Subcommands: []*ucli.Command{{
+		Subcommands: []*ucli.Command{uninstallDockerCommand(stdio), {
 			Name:        "git",
 			Usage:       "remove exactly the git config entries tok install git added",
 			Description: "Example:\n   tok uninstall git --dry-run",

@@ -23,3 +23,11 @@ func openHelperBackend() (helper.Backend, error) {
 func GitHelper(op string, in io.Reader, out, errw io.Writer) int {
 	return helper.Git(op, in, out, errw, openHelperBackend)
 }
+
+// Version is the version the helpers report; the release build sets it with -ldflags.
+var Version = "dev"
+
+// DockerHelper wires docker-credential-tok.
+func DockerHelper(action string, in io.Reader, out, errw io.Writer) int {
+	return helper.Docker(action, in, out, errw, Version, openHelperBackend)
+}

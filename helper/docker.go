@@ -1,0 +1,232 @@
+package helper
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/tok-dev/tok/keychain"
+)
+
+// DockerNotFound is the exact text docker clients match on stdout to tell "no credential"
+// from a failure.
+const DockerNotFound = "credentials not found in native keychain"
+
+// MaxDockerInput bounds what a docker client may send: a 1 MiB secret plus its JSON.
+const MaxDockerInput = 1<<20 + 64*1024
+
+// DockerHub is Docker Hub's server URL as the docker CLI spells it.
+const DockerHub = "https://index.docker.io/v1/"
+
+// dockerCredential is the protocol's JSON.
+type dockerCredential struct {
+	ServerURL string `json:"ServerURL"`
+	Username  string `json:"Username"`
+	Secret    string `json:"Secret"`
+}
+
+// errDockerNotFound is printed as DockerNotFound.
+var errDockerNotFound = errors.New(DockerNotFound)
+
+// Docker runs one docker credential helper action and returns the exit status. Answers and
+// errors go to stdout (clients read only stdout); any error exits 1.
+func Docker(action string, in io.Reader, out, errw io.Writer, version string, open Opener) int {
+	fail := func(err error) int {
+		fmt.Fprintln(out, oneLine(err))
+		return 1
+	}
+	switch action {
+	case "version", "--version", "-v":
+		fmt.Fprintf(out, "docker-credential-tok (github.com/tok-dev/tok) %s\n", version)
+		return 0
+	case "--help", "-h":
+		fmt.Fprintln(out, "Usage: docker-credential-tok <store|get|erase|list|version>")
+		return 0
+	case "store", "get", "erase", "list":
+	case "":
+		return fail(errors.New("Usage: docker-credential-tok <store|get|erase|list|version>"))
+	default:
+		return fail(fmt.Errorf("docker-credential-tok: unknown action: %s", action))
+	}
+	input, err := readDockerInput(in)
+	if err != nil {
+		return fail(err)
+	}
+	var b Backend
+	opened := func() error {
+		if b.Store != nil {
+			return nil
+		}
+		b, err = open()
+		return err
+	}
+	switch action {
+	case "store":
+		err = dockerStore(input, opened, &b)
+	case "get":
+		err = dockerGet(input, opened, &b, out)
+	case "erase":
+		err = dockerErase(input, opened, &b)
+	case "list":
+		err = dockerList(opened, &b, out)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	return 0
+}
+
+func readDockerInput(in io.Reader) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(in, MaxDockerInput+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading standard input: %w", err)
+	}
+	if len(data) > MaxDockerInput {
+		return nil, errors.New("input is over 1 MiB; nothing changed")
+	}
+	return data, nil
+}
+
+// RegistryTarget is the record a docker server URL names: the registry host and port. Every
+// spelling of one registry (Docker Hub's https://index.docker.io/v1/, host, host:port,
+// https://host/path, upper case) is one target; different hosts or ports never share one.
+func RegistryTarget(server string) (keychain.Target, error) {
+	server = strings.TrimSpace(server)
+	if server == "" {
+		return keychain.Target{}, errors.New("no credentials server URL")
+	}
+	t, err := keychain.ParseRequest(server)
+	if err != nil {
+		return t, err
+	}
+	t.Path, t.Username = "", ""
+	switch t.Host {
+	case "docker.io", "registry-1.docker.io", "registry.hub.docker.com":
+		t.Host = "index.docker.io"
+	}
+	return t, nil
+}
+
+func dockerStore(input []byte, open func() error, b *Backend) error {
+	var c dockerCredential
+	if err := json.NewDecoder(bytes.NewReader(input)).Decode(&c); err != nil {
+		if len(bytes.TrimSpace(input)) == 0 {
+			return errors.New("no credentials given on standard input")
+		}
+		return errors.New("the credential on standard input is not valid JSON; nothing stored")
+	}
+	if strings.TrimSpace(c.ServerURL) == "" {
+		return errors.New("no credentials server URL")
+	}
+	if c.Username == "" {
+		return errors.New("no credentials username")
+	}
+	t, err := RegistryTarget(c.ServerURL)
+	if err != nil {
+		return err
+	}
+	if err := open(); err != nil {
+		return err
+	}
+	rec := keychain.Record{
+		Secret:    c.Secret,
+		Username:  c.Username,
+		Source:    keychain.SourceDocker,
+		ServerURL: c.ServerURL,
+		Registry:  true,
+	}
+	if p, ok := b.Registry.ForHost(t.Host); ok {
+		rec.Platform = p.Name
+	}
+	return b.Store.Put(t, rec)
+}
+
+func dockerGet(input []byte, open func() error, b *Backend, out io.Writer) error {
+	server := strings.TrimSpace(string(input))
+	t, err := RegistryTarget(server)
+	if err != nil {
+		if server == "" {
+			return err
+		}
+		return errDockerNotFound // a key that is no registry (ggcr asks for host/repo first)
+	}
+	if err := open(); err != nil {
+		return err
+	}
+	rec, err := b.Store.Lookup(t)
+	if errors.Is(err, keychain.ErrNotFound) {
+		return errDockerNotFound
+	}
+	if err != nil {
+		return err
+	}
+	ans := dockerCredential{ServerURL: server}
+	ans.Username, ans.Secret = basicPair(rec, b.Registry, "")
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(ans); err != nil {
+		return err
+	}
+	b.Store.Touch(rec)
+	return nil
+}
+
+// dockerErase deletes the registry credential for the server. A missing one is not an error
+// (docker logout tries several spellings); a token that is not a registry credential (an API
+// token put in with tok set) is left alone.
+func dockerErase(input []byte, open func() error, b *Backend) error {
+	t, err := RegistryTarget(string(input))
+	if err != nil {
+		return err
+	}
+	if err := open(); err != nil {
+		return err
+	}
+	rec, key, err := b.Store.Find(t)
+	if errors.Is(err, keychain.ErrNotFound) || (err == nil && !rec.Registry) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := b.Store.Delete(key); err != nil && !errors.Is(err, keychain.ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
+// dockerList gives registry credentials only: docker forwards every listed credential to a
+// build daemon, so an API token must never appear here.
+func dockerList(open func() error, b *Backend, out io.Writer) error {
+	if err := open(); err != nil {
+		return err
+	}
+	entries, err := b.Store.List()
+	if err != nil {
+		return err
+	}
+	list := map[string]string{}
+	for _, e := range entries {
+		if e.Err != nil || !e.Record.Registry {
+			continue
+		}
+		server := e.Record.ServerURL
+		if server == "" {
+			server = e.Target.HostPort()
+			if e.Target.Host == "index.docker.io" {
+				server = DockerHub
+			}
+		}
+		user := e.Record.Username
+		if user == "" {
+			user = "token"
+		}
+		list[server] = user
+	}
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(list)
+}
