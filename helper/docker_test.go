@@ -4,7 +4,7 @@ import "testing"
 
 func TestRegistryTarget(t *testing.T) {
 	same := map[string][]string{
-		"https://index.docker.io": {"https://index.docker.io/v1/", "docker.io", "index.docker.io", "registry-1.docker.io", "HTTPS://Index.Docker.IO/v1/"},
+		"https://index.docker.io":      {"https://index.docker.io/v1/", "docker.io", "index.docker.io", "registry-1.docker.io", "HTTPS://Index.Docker.IO/v1/"},
 		"https://reg.example.org:5000": {"reg.example.org:5000", "https://reg.example.org:5000/v2/", "REG.example.org:5000", "reg.example.org:5000/team/app"},
 		"https://reg.example.org":      {"reg.example.org", "https://reg.example.org:443", "reg.example.org.", "https://reg.example.org/some/path"},
 	}

@@ -88,6 +88,8 @@ TOK_FILE_PASSPHRASE or a prompt on the terminal.`,
 			deleteCommand(stdio),
 			statusCommand(stdio),
 			doctorCommand(stdio),
+			execCommand(stdio),
+			envCommand(stdio),
 			installCommand(stdio),
 			uninstallCommand(stdio),
 			versionCommand(stdio),
@@ -142,8 +144,8 @@ func flagsFirst(app *ucli.App, args []string) []string {
 		return args
 	}
 	cmd := app.Command(args[0])
-	if cmd == nil {
-		return args
+	if cmd == nil || cmd.Name == "exec" {
+		return args // exec's own flags come before the program, whose flags are its own
 	}
 	prefix := 1
 	for prefix < len(args) {

@@ -1,0 +1,135 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/tok-dev/tok/helper"
+	"github.com/tok-dev/tok/internal/busguard"
+	"github.com/tok-dev/tok/internal/setup"
+	"github.com/tok-dev/tok/keychain"
+)
+
+func onlyFlag() ucli.Flag {
+	return &ucli.StringSliceFlag{Name: "only", Usage: "inject only this TARGET or PLATFORM (repeatable)"}
+}
+
+// selectRecords is what exec and env inject: with no --only, every record that has
+// environment variables; with --only, the records it names (a platform, or a target).
+func selectRecords(env *setup.Env, store *keychain.Store, only []string) ([]keychain.Record, error) {
+	entries, err := store.List()
+	if err != nil {
+		return nil, err
+	}
+	if len(only) == 0 {
+		var out []keychain.Record
+		for _, e := range entries {
+			if e.Err == nil && len(helper.EnvNames(e.Record, env.Registry)) > 0 {
+				out = append(out, e.Record)
+			}
+		}
+		return out, nil
+	}
+	var out []keychain.Record
+	seen := map[string]bool{}
+	add := func(rec keychain.Record) {
+		if !seen[rec.Target] {
+			seen[rec.Target] = true
+			out = append(out, rec)
+		}
+	}
+	for _, sel := range only {
+		if _, ok := env.Registry.Named(sel); ok {
+			found := false
+			for _, e := range entries {
+				if e.Err == nil && e.Record.Platform == sel {
+					add(e.Record)
+					found = true
+				}
+			}
+			if !found {
+				return nil, fmt.Errorf("no %s token is stored; add one with: tok set %s", sel, sel)
+			}
+			continue
+		}
+		t, _, err := targetArg(sel, env.Registry, "")
+		if err != nil {
+			return nil, err
+		}
+		rec, err := lookupTarget(store, t)
+		if errors.Is(err, keychain.ErrNotFound) {
+			return nil, keychain.NotFoundError(sel)
+		}
+		if err != nil {
+			return nil, err
+		}
+		add(rec)
+	}
+	return out, nil
+}
+
+func execCommand(stdio IO) *ucli.Command {
+	return &ucli.Command{
+		Name:      "exec",
+		Usage:     "run a program with its tokens in the variables its SDK reads",
+		ArgsUsage: "[--only TARGET|PLATFORM]... -- PROGRAM [ARGS...]",
+		Description: `Sets CURVENOTE_TOKEN, CODEOCEAN_TOKEN and CODEOCEAN_DOMAIN, CAVE_TOKEN, and each record's
+own --env names, plus TOK_EXEC=1, then runs PROGRAM. tok's flags come before PROGRAM.
+
+CAVE tokens are also written where CloudVolume reads them: a private copy of the CloudVolume
+directory (CLOUD_VOLUME_DIR) with <server>-cave-secret.json and cave-secret.json, linking to
+everything else in yours. CAVEclient reads only ~/.cloudvolume: --cave-home points HOME at a
+private mirror of your home whose .cloudvolume is that copy. --netrc writes a netrc and sets
+NETRC (requests, curl --netrc-file "$NETRC", and others). Such files live in $XDG_RUNTIME_DIR,
+0600 in a 0700 directory, and are removed when the program ends. Your own files are never
+changed.
+
+Examples:
+   tok exec -- curvenote deploy
+   tok exec --only codeocean -- python run_capsule.py
+   tok exec --only cave --cave-home -- python query_synapses.py
+   tok exec --only https://api.example.org --netrc -- python fetch.py
+   tok exec --strict -- make publish          # refuse to start with an expired token`,
+		Flags: []ucli.Flag{
+			onlyFlag(),
+			&ucli.BoolFlag{Name: "preserve-env", Usage: "keep a variable the environment already has"},
+			&ucli.BoolFlag{Name: "strict", Usage: "refuse to run when a selected token has expired"},
+			&ucli.BoolFlag{Name: "netrc", Usage: "give the program a temporary netrc (NETRC) with the selected tokens"},
+			&ucli.BoolFlag{Name: "cave-home", Usage: "point HOME at a private mirror so CAVEclient finds CAVE tokens"},
+		},
+		Action: func(c *ucli.Context) error {
+			if c.NArg() == 0 {
+				return usageError("usage: tok exec [flags] -- PROGRAM [ARGS...]")
+			}
+			env, store, err := openStore()
+			if err != nil {
+				return err
+			}
+			records, err := selectRecords(env, store, c.StringSlice("only"))
+			if err != nil {
+				return err
+			}
+			plan, err := helper.PlanExec(busguard.Environ(), records, env.Registry, helper.ExecOptions{
+				PreserveEnv: c.Bool("preserve-env"),
+				Strict:      c.Bool("strict"),
+				Netrc:       c.Bool("netrc"),
+				CaveHome:    c.Bool("cave-home"),
+				RuntimeDir:  os.Getenv("XDG_RUNTIME_DIR"),
+				Now:         store.Now(),
+			})
+			if err != nil {
+				return err
+			}
+			for _, n := range plan.Notes {
+				fmt.Fprintln(stdio.Stderr, "tok: "+n)
+			}
+			if code := helper.RunExec(plan, c.Args().Slice(), stdio.Stderr); code != 0 {
+				return silentExit(code)
+			}
+			return nil
+		},
+	}
+}
