@@ -1,8 +1,8 @@
 // Command cmdtime runs commands many times, interleaved so that machine noise falls on all of
 // them alike, feeding each the same standard input, and prints each one's median wall time and
-// its ratio to the first command's. Commands are separated by "--".
+// its ratio to the first command's. Commands are separated by ":::" (commands may use "--").
 //
-//	go run ./bench/cmdtime -n 300 -stdin reg.example.org -- docker-credential-tok get -- docker-credential-secretservice get
+//	go run ./bench/cmdtime -n 300 -stdin reg.example.org docker-credential-tok get ::: docker-credential-secretservice get
 package main
 
 import (
@@ -23,7 +23,7 @@ func main() {
 	flag.Parse()
 	var cmds [][]string
 	for _, a := range flag.Args() {
-		if a == "--" {
+		if a == ":::" {
 			cmds = append(cmds, nil)
 			continue
 		}
@@ -39,7 +39,7 @@ func main() {
 		}
 	}
 	if len(valid) == 0 {
-		fmt.Fprintln(os.Stderr, "usage: cmdtime [-n N] [-stdin S] -- CMD ARGS [-- CMD ARGS ...]")
+		fmt.Fprintln(os.Stderr, "usage: cmdtime [-n N] [-stdin S] CMD ARGS [::: CMD ARGS ...]")
 		os.Exit(2)
 	}
 	times := make([][]time.Duration, len(valid))
