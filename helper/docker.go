@@ -163,6 +163,11 @@ func dockerGet(input []byte, open func() error, b *Backend, out io.Writer) error
 	if err != nil {
 		return err
 	}
+	ctx, cancel := helperContext()
+	defer cancel()
+	if rec, err = Fresh(ctx, *b, rec); err != nil && rec.Expired(b.Store.Now()) {
+		return err
+	}
 	ans := dockerCredential{ServerURL: server}
 	ans.Username, ans.Secret = basicPair(rec, b.Registry, "")
 	enc := json.NewEncoder(out)

@@ -12,10 +12,12 @@ import (
 	"github.com/tok-dev/tok/platform"
 )
 
-// Backend is what the helpers need: an opened store and the platforms.
+// Backend is what the helpers need: an opened store, the platforms, and an HTTP client for
+// refreshes (nil: platform.DefaultClient).
 type Backend struct {
 	Store    *keychain.Store
 	Registry *platform.Registry
+	Client   *platform.Client
 }
 
 // Opener opens the backend; it is called only once the input is known to be valid.
@@ -58,7 +60,7 @@ func Git(op string, in io.Reader, out, errw io.Writer, open Opener) int {
 	}
 	switch op {
 	case "get":
-		err = gitGet(b, req, target, out)
+		err = gitGet(b, req, target, out, func(err error) { fmt.Fprintln(errw, "git-credential-tok: "+oneLine(err)) })
 		if err != nil {
 			fmt.Fprintln(errw, "git-credential-tok: "+oneLine(err))
 			return 0
@@ -90,13 +92,23 @@ func gitTarget(req *GitCredential) (keychain.Target, error) {
 	return t, nil
 }
 
-func gitGet(b Backend, req *GitCredential, target keychain.Target, out io.Writer) error {
+func gitGet(b Backend, req *GitCredential, target keychain.Target, out io.Writer, warn func(error)) error {
 	rec, err := b.Store.Lookup(target)
 	if errors.Is(err, keychain.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
+	}
+	ctx, cancel := helperContext()
+	defer cancel()
+	if fresh, err := Fresh(ctx, b, rec); err != nil {
+		if rec.Expired(b.Store.Now()) {
+			return err // git then asks its next helper or the user
+		}
+		warn(err)
+	} else {
+		rec = fresh
 	}
 	plat, _ := b.Registry.Named(rec.Platform)
 	ans := &GitCredential{}

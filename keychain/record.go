@@ -38,11 +38,21 @@ type Record struct {
 	// Registry marks a credential docker may list and forward to a build daemon.
 	Registry bool       `json:"registry,omitempty"`
 	Rejected *Rejection `json:"rejected,omitempty"`
+	// Session caches a short-lived token minted from Secret (Curvenote's session exchange).
+	Session *SessionToken `json:"session,omitempty"`
+	// UseSession makes tok exec inject a session token instead of Secret.
+	UseSession bool `json:"use_session,omitempty"`
 	// Extra holds platform data that is not a secret (a Code Ocean domain, a CAVE key name).
 	Extra    map[string]string `json:"extra,omitempty"`
 	Created  time.Time         `json:"created,omitzero"`
 	Updated  time.Time         `json:"updated,omitzero"`
 	LastUsed time.Time         `json:"last_used,omitzero"`
+}
+
+// SessionToken is a cached short-lived token.
+type SessionToken struct {
+	Token   string    `json:"token"`
+	Expires time.Time `json:"expires"`
 }
 
 // Rejection records that a server refused the token (git erase of a user-set token).

@@ -1,9 +1,12 @@
 package platform
 
 import (
+	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/tok-dev/tok/keychain"
 )
@@ -36,23 +39,49 @@ func checkCurvenote(secret string) error {
 	return nil
 }
 
-// CurvenoteAudienceHost is the host of a Curvenote token's aud when it belongs to Curvenote,
-// and "" otherwise: a token never decides on its own where it is sent.
-func CurvenoteAudienceHost(token string) string {
+// CurvenoteAudience is the user token's aud (the URL its session exchange goes to) when the
+// aud's host is one of p's hosts, and "" otherwise: a token never decides on its own where it
+// is sent. https only, except for a loopback host the user has added to the platform.
+func (p Platform) CurvenoteAudience(token string) string {
 	c, ok := keychain.ReadClaims(token)
 	if !ok {
 		return ""
 	}
 	for _, aud := range c.Audience {
 		u, err := url.Parse(aud)
-		if err != nil || u.Scheme != "https" {
+		if err != nil || u.User != nil {
 			continue
 		}
-		for _, h := range CurvenoteHosts {
-			if strings.EqualFold(u.Hostname(), h) && u.Port() == "" {
-				return h
+		host := strings.ToLower(u.Hostname())
+		loopback := keychain.IsLoopback(host)
+		if u.Scheme != "https" && !(u.Scheme == "http" && loopback) {
+			continue
+		}
+		if u.Port() != "" && !loopback {
+			continue
+		}
+		for _, h := range p.Hosts {
+			if h == host {
+				return aud
 			}
 		}
 	}
 	return ""
+}
+
+// CurvenoteSession trades a user token for a session token (about 15 minutes): POST <aud>
+// with the user token as Bearer; the answer is {"session": JWT}. aud must come from
+// CurvenoteAudience.
+func (c *Client) CurvenoteSession(ctx context.Context, aud, userToken string) (string, time.Time, error) {
+	var out struct {
+		Session string `json:"session"`
+	}
+	if err := c.do(ctx, withHeader(jsonRequest(http.MethodPost, aud, nil), "Authorization", "Bearer "+userToken), &out); err != nil {
+		return "", time.Time{}, err
+	}
+	claims, ok := keychain.ReadClaims(out.Session)
+	if out.Session == "" || !ok {
+		return "", time.Time{}, fmt.Errorf("the Curvenote session exchange answered without a session token")
+	}
+	return out.Session, claims.Expires, nil
 }

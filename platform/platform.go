@@ -59,8 +59,8 @@ func Builtin() *Registry {
 	return r
 }
 
-// Add registers a user-defined platform; a user's platform may replace a built-in's hosts and
-// env names but keeps its checks.
+// Add registers a user-defined platform. For a built-in one, the user's hosts are added to its
+// own (a loopback Curvenote for development, say) and the user's env names replace its own.
 func (r *Registry) Add(p Platform) error {
 	p.Name = strings.ToLower(strings.TrimSpace(p.Name))
 	if p.Name == "" || strings.ContainsAny(p.Name, ".:/ ") {
@@ -79,7 +79,7 @@ func (r *Registry) Add(p Platform) error {
 		}
 	}
 	if old, ok := r.byName[p.Name]; ok && !old.UserDefined {
-		old.Hosts = orKeep(p.Hosts, old.Hosts)
+		old.Hosts = append(append([]string{}, old.Hosts...), p.Hosts...)
 		old.TokenEnv = orKeep(p.TokenEnv, old.TokenEnv)
 		r.byName[p.Name] = old
 		return nil

@@ -92,13 +92,17 @@ Examples:
    tok exec --only codeocean -- python run_capsule.py
    tok exec --only cave --cave-home -- python query_synapses.py
    tok exec --only https://api.example.org --netrc -- python fetch.py
-   tok exec --strict -- make publish          # refuse to start with an expired token`,
+   tok exec --strict -- make publish          # refuse to start with an expired token
+   tok exec --session -- curvenote deploy     # Curvenote gets a session token, not your API token
+
+Tokens that can be refreshed are refreshed before the program starts when under a minute is left.`,
 		Flags: []ucli.Flag{
 			onlyFlag(),
 			&ucli.BoolFlag{Name: "preserve-env", Usage: "keep a variable the environment already has"},
 			&ucli.BoolFlag{Name: "strict", Usage: "refuse to run when a selected token has expired"},
 			&ucli.BoolFlag{Name: "netrc", Usage: "give the program a temporary netrc (NETRC) with the selected tokens"},
 			&ucli.BoolFlag{Name: "cave-home", Usage: "point HOME at a private mirror so CAVEclient finds CAVE tokens"},
+			&ucli.BoolFlag{Name: "session", Usage: "give Curvenote a 15-minute session token instead of the long-lived API token"},
 		},
 		Action: func(c *ucli.Context) error {
 			if c.NArg() == 0 {
@@ -110,6 +114,9 @@ Examples:
 			}
 			records, err := selectRecords(env, store, c.StringSlice("only"))
 			if err != nil {
+				return err
+			}
+			if records, err = freshRecords(c, stdio, env.Backend(store), records, c.Bool("session")); err != nil {
 				return err
 			}
 			plan, err := helper.PlanExec(busguard.Environ(), records, env.Registry, helper.ExecOptions{
@@ -132,4 +139,30 @@ Examples:
 			return nil
 		},
 	}
+}
+
+// freshRecords refreshes what can be refreshed and, for Curvenote records with --session or
+// their own session setting, swaps the API token for a session token. A failure to refresh is
+// a warning while the old token still works, and an error once it has expired.
+func freshRecords(c *ucli.Context, stdio IO, b helper.Backend, records []keychain.Record, session bool) ([]keychain.Record, error) {
+	out := make([]keychain.Record, 0, len(records))
+	for _, rec := range records {
+		fresh, err := helper.Fresh(c.Context, b, rec)
+		if err != nil {
+			if rec.Expired(b.Store.Now()) {
+				return nil, err
+			}
+			fmt.Fprintln(stdio.Stderr, "tok: warning: "+err.Error())
+			fresh = rec
+		}
+		if fresh.Platform == "curvenote" && (session || fresh.UseSession) {
+			session, err := helper.Session(c.Context, b, fresh)
+			if err != nil {
+				return nil, err
+			}
+			fresh.Secret, fresh.Expires = session.Token, session.Expires
+		}
+		out = append(out, fresh)
+	}
+	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/tok-dev/tok/helper"
 	"github.com/tok-dev/tok/keychain"
 )
 
@@ -43,6 +44,14 @@ Examples:
 			}
 			if err != nil {
 				return err
+			}
+			if fresh, err := helper.Fresh(c.Context, env.Backend(store), rec); err != nil {
+				if rec.Expired(store.Now()) {
+					return err
+				}
+				fmt.Fprintln(stdio.Stderr, "tok: warning: "+err.Error())
+			} else {
+				rec = fresh
 			}
 			if rec.Expired(store.Now()) {
 				fmt.Fprintf(stdio.Stderr, "tok: warning: the token for %s %s\n", rec.Target, expiryText(rec.Expires, store.Now()))

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,7 +10,9 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/tok-dev/tok/helper"
 	"github.com/tok-dev/tok/keychain"
+	"github.com/tok-dev/tok/platform"
 )
 
 type statusRecord struct {
@@ -21,6 +24,9 @@ type statusRecord struct {
 	Roles    []string   `json:"roles,omitempty"`
 	IssuedAt *time.Time `json:"issued,omitempty"`
 	State    string     `json:"state"`
+	// Verified is the server's verdict with --verify.
+	Verified    string `json:"verified,omitempty"`
+	VerifyError string `json:"verify_error,omitempty"`
 }
 
 func statusCommand(stdio IO) *ucli.Command {
@@ -31,10 +37,16 @@ func statusCommand(stdio IO) *ucli.Command {
 		Description: `Examples:
    tok status
    tok status curvenote
-   tok status --json`,
-		Flags: []ucli.Flag{&ucli.BoolFlag{Name: "json", Usage: "print JSON for scripts"}},
+   tok status --json
+   tok status --verify        # Curvenote: session exchange; Code Ocean: GET /api/v1/;
+                              # CAVE: the info service's datastacks; JWT: a refresh when needed`,
+		Flags: []ucli.Flag{
+			&ucli.BoolFlag{Name: "json", Usage: "print JSON for scripts"},
+			&ucli.BoolFlag{Name: "verify", Usage: "ask each platform whether the token works: VERIFIED, EXPIRING SOON, EXPIRED or REVOKED"},
+		},
 		Action: func(c *ucli.Context) error {
 			env, store, err := openStore()
+			verify := c.Bool("verify")
 			if err != nil {
 				return err
 			}
@@ -76,6 +88,12 @@ func statusCommand(stdio IO) *ucli.Command {
 					expired++
 				case e.Record.Rejected != nil:
 					s.State = "rejected"
+				}
+				if verify && e.Err == nil {
+					s.Verified, s.VerifyError = verifyRecord(c.Context, env.Backend(store), e.Record)
+					if s.Verified == verdictExpired || s.Verified == verdictRevoked {
+						expired++
+					}
 				}
 				out = append(out, s)
 			}
@@ -129,7 +147,78 @@ func printStatus(stdio IO, s statusRecord, now time.Time) {
 	}
 	line("expiry", exp)
 	line("source", s.Source)
+	if s.Verified != "" {
+		v := s.Verified
+		if s.VerifyError != "" {
+			v += ": " + s.VerifyError
+		}
+		line("verified", v)
+	}
 	if s.RejectedAt != nil {
 		line("rejected", "a server refused it "+relTime(*s.RejectedAt, now))
 	}
 }
+
+// Verdicts of tok status --verify.
+const (
+	verdictVerified = "VERIFIED"
+	verdictSoon     = "EXPIRING SOON"
+	verdictExpired  = "EXPIRED"
+	verdictRevoked  = "REVOKED"
+	verdictUnknown  = "NOT CHECKED"
+	verdictError    = "ERROR"
+)
+
+// expiringSoon is how close to its expiry a token that cannot be refreshed is flagged.
+const expiringSoon = 24 * time.Hour
+
+// verifyRecord asks the record's platform whether its token works. Each record's answer (or
+// failure) is its own; a slow server costs at most the client's short timeouts.
+func verifyRecord(ctx context.Context, b helper.Backend, rec keychain.Record) (string, string) {
+	now := b.Store.Now()
+	target, err := rec.ParsedTarget()
+	if err != nil {
+		return verdictError, err.Error()
+	}
+	client := b.Client
+	if client == nil {
+		client = platform.DefaultClient()
+	}
+	var check error
+	switch rec.Platform {
+	case "curvenote":
+		rec.Session = nil // force a real exchange
+		_, check = helper.Session(ctx, b, rec)
+	case "codeocean":
+		check = client.VerifyCodeOcean(ctx, target.Scheme+"://"+target.HostPort(), rec.Secret)
+	case "cave":
+		check = client.VerifyCAVE(ctx, target.Scheme+"://"+target.HostPort(), rec.Secret)
+	default:
+		if rec.RefreshToken == "" {
+			if rec.Expired(now) {
+				return verdictExpired, ""
+			}
+			return verdictUnknown, "tok knows no check for this platform"
+		}
+		rec, check = helper.Fresh(ctx, b, rec)
+	}
+	switch {
+	case check == nil:
+	case errors.Is(check, platform.ErrRefused):
+		return verdictRevoked, oneLineErr(check)
+	default:
+		if rec.Expired(now) {
+			return verdictExpired, oneLineErr(check)
+		}
+		return verdictError, oneLineErr(check)
+	}
+	if rec.Expired(now) {
+		return verdictExpired, ""
+	}
+	if rec.RefreshToken == "" && !rec.Expires.IsZero() && rec.Expires.Sub(now) < expiringSoon {
+		return verdictSoon, expiryText(rec.Expires, now)
+	}
+	return verdictVerified, ""
+}
+
+func oneLineErr(err error) string { return strings.ReplaceAll(err.Error(), "\n", " ") }

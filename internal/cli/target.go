@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -15,7 +16,9 @@ func targetArg(arg string, reg *platform.Registry, secret string) (keychain.Targ
 	if p, ok := reg.Named(arg); ok && !strings.ContainsAny(arg, ".:/") {
 		host := ""
 		if p.Name == "curvenote" && secret != "" {
-			host = platform.CurvenoteAudienceHost(secret)
+			if aud, err := url.Parse(p.CurvenoteAudience(secret)); err == nil && aud.Host != "" {
+				host = aud.Scheme + "://" + aud.Host
+			}
 		}
 		if host == "" && len(p.Hosts) > 0 && !strings.HasPrefix(p.Hosts[0], "*.") {
 			host = p.Hosts[0]

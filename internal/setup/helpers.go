@@ -2,6 +2,11 @@ package setup
 
 import (
 	"io"
+	"net/http"
+	"time"
+
+	"github.com/tok-dev/tok/keychain"
+	"github.com/tok-dev/tok/platform"
 
 	"github.com/tok-dev/tok/helper"
 )
@@ -16,7 +21,7 @@ func openHelperBackend() (helper.Backend, error) {
 	if err != nil {
 		return helper.Backend{}, err
 	}
-	return helper.Backend{Store: store, Registry: env.Registry}, nil
+	return env.Backend(store), nil
 }
 
 // GitHelper wires git-credential-tok: the protocol in helper, the store from the environment.
@@ -30,4 +35,14 @@ var Version = "dev"
 // DockerHelper wires docker-credential-tok.
 func DockerHelper(action string, in io.Reader, out, errw io.Writer) int {
 	return helper.Docker(action, in, out, errw, Version, openHelperBackend)
+}
+
+// Backend bundles the store with the platforms and an HTTP client whose patience fits the
+// mode: helpers give a server 3 s and one retry, commands 5 s and two.
+func (e *Env) Backend(store *keychain.Store) helper.Backend {
+	client := platform.DefaultClient()
+	if e.Mode == Helper {
+		client = &platform.Client{HTTP: &http.Client{Timeout: 3 * time.Second}, Attempts: 2, Backoff: 200 * time.Millisecond}
+	}
+	return helper.Backend{Store: store, Registry: e.Registry, Client: client}
 }

@@ -1,0 +1,151 @@
+package cli
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/tok-dev/tok/helper"
+	"github.com/tok-dev/tok/keychain"
+	"github.com/tok-dev/tok/platform"
+)
+
+func loginCommand(stdio IO) *ucli.Command {
+	return &ucli.Command{
+		Name:      "login",
+		Usage:     "sign in to a JWT platform and store its access and refresh tokens",
+		ArgsUsage: "URL",
+		Description: `POSTs {"username","password"} to URL/v1/auth/login (scopes as ?scope=a,b) and stores the
+access token with its refresh token, expiry and scopes. tok refreshes it from then on, when
+under a minute is left. The password is read from a prompt that does not echo, or from
+standard input with --password-stdin; it is never stored.
+
+Examples:
+   tok login https://api.skills.example.org --username ada
+   tok login https://api.skills.example.org --username ada --scope read:skills,write:skills
+   pass show skills | tok login https://api.skills.example.org --username ada --password-stdin`,
+		Flags: []ucli.Flag{
+			&ucli.StringFlag{Name: "username", Aliases: []string{"u"}, Usage: "the account to sign in as", Required: true},
+			&ucli.StringFlag{Name: "scope", Usage: "scopes to ask for, comma-separated"},
+			&ucli.BoolFlag{Name: "password-stdin", Usage: "read the password from standard input"},
+			&ucli.StringSliceFlag{Name: "env", Usage: "environment variable tok exec sets to the access token (repeatable)"},
+		},
+		Action: func(c *ucli.Context) error {
+			if c.NArg() != 1 {
+				return usageError("usage: tok login URL --username U")
+			}
+			env, err := loadEnv()
+			if err != nil {
+				return err
+			}
+			target, _, err := targetArg(c.Args().First(), env.Registry, "")
+			if err != nil {
+				return err
+			}
+			if target.IsWildcard() {
+				return usageError("tok login needs the API's URL, not a wildcard")
+			}
+			password, err := readPassword(c, stdio)
+			if err != nil {
+				return err
+			}
+			var scopes []string
+			if s := c.String("scope"); s != "" {
+				scopes = strings.Split(s, ",")
+			}
+			store, err := env.OpenStore()
+			if err != nil {
+				return err
+			}
+			b := env.Backend(store)
+			resp, err := platform.DefaultClient().JWTLogin(c.Context, target.URL(), c.String("username"), password, scopes)
+			if err != nil {
+				return fmt.Errorf("signing in to %s: %w", target.URL(), err)
+			}
+			rec := keychain.Record{
+				Secret: resp.AccessToken, RefreshToken: resp.RefreshToken, Expires: resp.Expiry(store.Now()),
+				Username: c.String("username"), Platform: "jwt", Source: keychain.SourceLogin, Scopes: scopes,
+				Env: c.StringSlice("env"),
+			}
+			if claims, ok := keychain.ReadClaims(resp.AccessToken); ok && len(claims.Scopes) > 0 {
+				rec.Scopes = claims.Scopes
+			}
+			key, err := b.Store.Save(target, rec)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdio.Stderr, "Signed in to %s as %s; token stored in %s (%s).\n", key.URL(), rec.Username, store.Backend(), expiryText(rec.Expires, store.Now()))
+			return nil
+		},
+	}
+}
+
+func readPassword(c *ucli.Context, stdio IO) (string, error) {
+	if c.Bool("password-stdin") {
+		line, err := bufio.NewReader(io.LimitReader(stdio.Stdin, MaxSecret)).ReadString('\n')
+		if err != nil && err != io.EOF {
+			return "", err
+		}
+		p := strings.TrimRight(line, "\r\n")
+		if p == "" {
+			return "", usageError("the password on standard input is empty")
+		}
+		return p, nil
+	}
+	f, ok := stdio.Stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return "", usageError("no terminal to ask for the password: use --password-stdin")
+	}
+	fmt.Fprint(stdio.Stderr, "Password: ")
+	b, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(stdio.Stderr)
+	if err != nil || len(b) == 0 {
+		return "", usageError("no password given")
+	}
+	return string(b), nil
+}
+
+func refreshCommand(stdio IO) *ucli.Command {
+	return &ucli.Command{
+		Name:      "refresh",
+		Usage:     "refresh TARGET's access token now with its refresh token",
+		ArgsUsage: "TARGET",
+		Description: `tok refreshes by itself when under a minute is left; this forces one.
+
+Example:
+   tok refresh https://api.skills.example.org`,
+		Action: func(c *ucli.Context) error {
+			if c.NArg() != 1 {
+				return usageError("usage: tok refresh TARGET")
+			}
+			env, store, err := openStore()
+			if err != nil {
+				return err
+			}
+			target, _, err := targetArg(c.Args().First(), env.Registry, "")
+			if err != nil {
+				return err
+			}
+			rec, err := lookupTarget(store, target)
+			if err != nil {
+				if errors.Is(err, keychain.ErrNotFound) {
+					return keychain.NotFoundError(c.Args().First())
+				}
+				return err
+			}
+			before := rec.RefreshToken
+			rec, err = helper.Refresh(c.Context, env.Backend(store), rec, func(r keychain.Record) bool { return r.RefreshToken == before })
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdio.Stderr, "Refreshed the token for %s (%s).\n", rec.Target, expiryText(rec.Expires, store.Now()))
+			return nil
+		},
+	}
+}
