@@ -61,18 +61,27 @@ func Refresh(ctx context.Context, b Backend, rec keychain.Record, stale func(key
 }
 
 // Session returns a Curvenote session token for rec: the cached one while 30 s or more are
-// left, else a new one from the exchange (cached in the store, once across processes). The
-// exchange goes only to the token's aud when its host is Curvenote's.
-func Session(ctx context.Context, b Backend, rec keychain.Record) (keychain.SessionToken, error) {
-	if rec.SessionValid(b.Store.Now()) {
+// left (unless fresh asks for a new one, as a check against the server does), else a new one
+// from the exchange, cached in the store, once across processes. The exchange goes only to
+// the token's aud when its host is Curvenote's.
+func Session(ctx context.Context, b Backend, rec keychain.Record, fresh bool) (keychain.SessionToken, error) {
+	if !fresh && rec.SessionValid(b.Store.Now()) {
 		return *rec.Session, nil
+	}
+	stale := func(r keychain.Record) bool { return !r.SessionValid(b.Store.Now()) }
+	if fresh {
+		var had string
+		if rec.Session != nil {
+			had = rec.Session.Token
+		}
+		stale = func(r keychain.Record) bool { return r.Session == nil || r.Session.Token == had }
 	}
 	plat, _ := b.Registry.Named("curvenote")
 	aud := plat.CurvenoteAudience(rec.Secret)
 	if aud == "" {
 		return keychain.SessionToken{}, fmt.Errorf("the token for %s names no Curvenote host in its aud claim; tok sends a token only to Curvenote's own hosts", rec.Target)
 	}
-	renewed, err := b.Store.Renew(ctx, rec, func(r keychain.Record) bool { return !r.SessionValid(b.Store.Now()) },
+	renewed, err := b.Store.Renew(ctx, rec, stale,
 		func(ctx context.Context, cur keychain.Record) (keychain.Record, error) {
 			token, exp, err := b.client().CurvenoteSession(ctx, aud, cur.Secret)
 			if err != nil {

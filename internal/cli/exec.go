@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"os"
 
@@ -55,14 +54,7 @@ func selectRecords(env *setup.Env, store *keychain.Store, only []string) ([]keyc
 			}
 			continue
 		}
-		t, _, err := targetArg(sel, env.Registry, "")
-		if err != nil {
-			return nil, err
-		}
-		rec, err := lookupTarget(store, t)
-		if errors.Is(err, keychain.ErrNotFound) {
-			return nil, keychain.NotFoundError(sel)
-		}
+		rec, err := findRecord(env, store, sel, "")
 		if err != nil {
 			return nil, err
 		}
@@ -156,7 +148,7 @@ func freshRecords(c *ucli.Context, stdio IO, b helper.Backend, records []keychai
 			fresh = rec
 		}
 		if fresh.Platform == "curvenote" && (session || fresh.UseSession) {
-			session, err := helper.Session(c.Context, b, fresh)
+			session, err := helper.Session(c.Context, b, fresh, false)
 			if err != nil {
 				return nil, err
 			}

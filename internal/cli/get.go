@@ -1,13 +1,11 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/tok-dev/tok/helper"
-	"github.com/tok-dev/tok/keychain"
 )
 
 func getCommand(stdio IO) *ucli.Command {
@@ -33,15 +31,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			target, _, err := targetArg(c.Args().First(), env.Registry, "")
-			if err != nil {
-				return err
-			}
-			target.Username = c.String("username")
-			rec, err := lookupTarget(store, target)
-			if errors.Is(err, keychain.ErrNotFound) {
-				return keychain.NotFoundError(c.Args().First())
-			}
+			rec, err := findRecord(env, store, c.Args().First(), c.String("username"))
 			if err != nil {
 				return err
 			}
@@ -61,14 +51,4 @@ Examples:
 			return err
 		},
 	}
-}
-
-// lookupTarget resolves a target given on the command line: a wildcard names its own record,
-// anything else is resolved like a request.
-func lookupTarget(store *keychain.Store, t keychain.Target) (keychain.Record, error) {
-	if t.IsWildcard() {
-		rec, _, err := store.Find(t)
-		return rec, err
-	}
-	return store.Lookup(t)
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -128,15 +127,8 @@ Example:
 			if err != nil {
 				return err
 			}
-			target, _, err := targetArg(c.Args().First(), env.Registry, "")
+			rec, err := findRecord(env, store, c.Args().First(), "")
 			if err != nil {
-				return err
-			}
-			rec, err := lookupTarget(store, target)
-			if err != nil {
-				if errors.Is(err, keychain.ErrNotFound) {
-					return keychain.NotFoundError(c.Args().First())
-				}
 				return err
 			}
 			before := rec.RefreshToken

@@ -41,6 +41,7 @@ Examples:
 			&ucli.StringFlag{Name: "expires", Usage: "when the token expires: 2026-12-31, an RFC 3339 time, or 90d/12h (a JWT's exp is read by itself)"},
 			&ucli.BoolFlag{Name: "registry", Usage: "a container registry credential: docker may list it"},
 			&ucli.BoolFlag{Name: "force", Usage: "store the token even if it does not look like the platform's"},
+			&ucli.BoolFlag{Name: "session", Usage: "Curvenote: tok exec always injects a 15-minute session token, never this API token"},
 		},
 		Action: func(c *ucli.Context) error { return runSet(c, stdio) },
 	}
@@ -87,6 +88,12 @@ func runSet(c *ucli.Context, stdio IO) error {
 		Platform: plat.Name,
 		Source:   keychain.SourceSet,
 		Registry: c.Bool("registry"),
+	}
+	if c.Bool("session") {
+		if plat.Name != "curvenote" {
+			return usageError("--session is for Curvenote tokens (their session exchange)")
+		}
+		rec.UseSession = true
 	}
 	for _, name := range c.StringSlice("env") {
 		if !platform.ValidEnvName(name) {

@@ -52,15 +52,8 @@ func statusCommand(stdio IO) *ucli.Command {
 			}
 			var entries []keychain.Entry
 			if c.NArg() > 0 {
-				target, _, err := targetArg(c.Args().First(), env.Registry, "")
+				rec, err := findRecord(env, store, c.Args().First(), "")
 				if err != nil {
-					return err
-				}
-				rec, err := lookupTarget(store, target)
-				if err != nil {
-					if errors.Is(err, keychain.ErrNotFound) {
-						return keychain.NotFoundError(c.Args().First())
-					}
 					return err
 				}
 				t, _ := rec.ParsedTarget()
@@ -187,8 +180,7 @@ func verifyRecord(ctx context.Context, b helper.Backend, rec keychain.Record) (s
 	var check error
 	switch rec.Platform {
 	case "curvenote":
-		rec.Session = nil // force a real exchange
-		_, check = helper.Session(ctx, b, rec)
+		_, check = helper.Session(ctx, b, rec, true)
 	case "codeocean":
 		check = client.VerifyCodeOcean(ctx, target.Scheme+"://"+target.HostPort(), rec.Secret)
 	case "cave":

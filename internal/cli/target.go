@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/tok-dev/tok/internal/setup"
 	"github.com/tok-dev/tok/keychain"
 	"github.com/tok-dev/tok/platform"
 )
@@ -89,4 +91,49 @@ func parseExpiry(s string, now time.Time) (time.Time, error) {
 		return now.Add(d).UTC(), nil
 	}
 	return time.Time{}, usageError("--expires %q: give a date (2026-12-31), a time (RFC 3339) or a duration (90d, 12h)", s)
+}
+
+// findRecord finds the record a command's TARGET names. A platform name means that platform's
+// record: the only one, or the one at the platform's default host. A wildcard names its own
+// record; anything else is resolved like a request.
+func findRecord(env *setup.Env, store *keychain.Store, arg, username string) (keychain.Record, error) {
+	if p, ok := env.Registry.Named(arg); ok && !strings.ContainsAny(arg, ".:/") {
+		entries, err := store.List()
+		if err != nil {
+			return keychain.Record{}, err
+		}
+		var found []keychain.Record
+		for _, e := range entries {
+			if e.Err == nil && e.Record.Platform == p.Name && (username == "" || e.Record.Username == username) {
+				found = append(found, e.Record)
+			}
+		}
+		switch {
+		case len(found) == 1:
+			return found[0], nil
+		case len(found) == 0:
+			return keychain.Record{}, keychain.NotFoundError(arg)
+		}
+		for _, rec := range found {
+			if t, err := rec.ParsedTarget(); err == nil && len(p.Hosts) > 0 && t.Host == p.Hosts[0] {
+				return rec, nil
+			}
+		}
+		return keychain.Record{}, usageError("%d %s tokens are stored; name one by its URL (tok list shows them)", len(found), p.Name)
+	}
+	t, _, err := targetArg(arg, env.Registry, "")
+	if err != nil {
+		return keychain.Record{}, err
+	}
+	t.Username = username
+	var rec keychain.Record
+	if t.IsWildcard() {
+		rec, _, err = store.Find(t)
+	} else {
+		rec, err = store.Lookup(t)
+	}
+	if errors.Is(err, keychain.ErrNotFound) {
+		return rec, keychain.NotFoundError(arg)
+	}
+	return rec, err
 }
