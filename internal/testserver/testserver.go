@@ -31,8 +31,8 @@ type Server struct {
 	refreshDelay  time.Duration
 
 	Logins, Refreshes, Exchanges, Verifies, Requests atomic.Int64
-	Fail500, Hang                                     atomic.Bool
-	hangRelease                                       chan struct{}
+	Fail500, Hang                                    atomic.Bool
+	hangRelease                                      chan struct{}
 }
 
 // New starts a server with one user, ada / secret-password.
