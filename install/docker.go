@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/tok-dev/tok/internal/atomicfile"
 )
 
 // DockerHelperName is what config.json names: docker runs docker-credential-tok.
@@ -62,36 +64,11 @@ func (d Docker) save(cfg map[string]json.RawMessage, old []byte) error {
 		return err
 	}
 	if old != nil {
-		if err := writeAtomic(d.Path+BackupSuffix, old); err != nil {
+		if err := atomicfile.Write(d.Path+BackupSuffix, old, 0o600); err != nil {
 			return fmt.Errorf("backing up %s: %w", d.Path, err)
 		}
 	}
-	return writeAtomic(d.Path, data)
-}
-
-// writeAtomic writes data to a temp file beside path, syncs it and renames it into place.
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(d.Path, data, 0o600)
 }
 
 func helpersOf(cfg map[string]json.RawMessage) (map[string]string, error) {

@@ -9,6 +9,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/tok-dev/tok/install"
+	"github.com/tok-dev/tok/internal/importer"
 	"github.com/tok-dev/tok/internal/setup"
 )
 
@@ -91,6 +92,18 @@ func runDoctor(stdio IO) error {
 		}
 	}
 
+	fmt.Fprintln(w, "Plaintext tokens")
+	found, unread := scanPlaintext(env)
+	if len(found) == 0 && len(unread) == 0 {
+		ok("none found in the places tok knows (settings files, netrc, git and docker credentials, env)")
+	}
+	for path, n := range countByPath(found) {
+		note("%d plaintext token(s) in %s; move them into the keychain with: tok import", n, path)
+	}
+	for _, p := range unread {
+		note("%s could not be read: %v", p.Path, p.Err)
+	}
+
 	fmt.Fprintln(w, "Helpers")
 	for _, name := range []string{"git-credential-tok", "docker-credential-tok"} {
 		if path, err := exec.LookPath(name); err == nil {
@@ -117,4 +130,12 @@ func checkMode(dir string, want os.FileMode, ok, bad func(string, ...any)) {
 		return
 	}
 	ok("%s has mode %o", dir, info.Mode().Perm())
+}
+
+func countByPath(found []importer.Found) map[string]int {
+	out := map[string]int{}
+	for _, f := range found {
+		out[f.Path]++
+	}
+	return out
 }

@@ -104,6 +104,9 @@ func statusCommand(stdio IO) *ucli.Command {
 					printStatus(stdio, s, now)
 				}
 			}
+			if found, _ := scanPlaintext(env); len(found) > 0 {
+				fmt.Fprintf(stdio.Stderr, "tok: %d token(s) also lie in plaintext files or variables; see: tok import\n", len(found))
+			}
 			if expired > 0 {
 				return silentExit(1)
 			}

@@ -105,7 +105,11 @@ func findRecord(env *setup.Env, store *keychain.Store, arg, username string) (ke
 		var found []keychain.Record
 		for _, e := range entries {
 			if e.Err == nil && e.Record.Platform == p.Name && (username == "" || e.Record.Username == username) {
-				found = append(found, e.Record)
+				if e.Target.Username == "" && username == "" {
+					found = append([]keychain.Record{e.Record}, found...) // a host's default account first
+				} else {
+					found = append(found, e.Record)
+				}
 			}
 		}
 		switch {
@@ -115,7 +119,7 @@ func findRecord(env *setup.Env, store *keychain.Store, arg, username string) (ke
 			return keychain.Record{}, keychain.NotFoundError(arg)
 		}
 		for _, rec := range found {
-			if t, err := rec.ParsedTarget(); err == nil && len(p.Hosts) > 0 && t.Host == p.Hosts[0] {
+			if t, err := rec.ParsedTarget(); err == nil && len(p.Hosts) > 0 && t.Host == p.Hosts[0] && t.Username == "" {
 				return rec, nil
 			}
 		}

@@ -1,0 +1,83 @@
+package importer
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/tok-dev/tok/keychain"
+)
+
+// caveDefaultServer is where cave-secret.json (no server prefix) belongs.
+const caveDefaultServer = "https://global.daf-apis.com"
+
+// caveSource reads $CLOUD_VOLUME_DIR/secrets (default ~/.cloudvolume/secrets)
+// *cave-secret.json: the server from the "<netloc>-" prefix, every key in the file ("token"
+// is the server's default record; another key becomes a record with that key as its user).
+func caveSource(env Env) ([]Found, []Problem) {
+	dir := env.Getenv("CLOUD_VOLUME_DIR")
+	if dir == "" {
+		dir = filepath.Join(env.Home, ".cloudvolume")
+	}
+	dir = filepath.Join(dir, "secrets")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, nil
+	}
+	var found []Found
+	var problems []Problem
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasSuffix(name, "cave-secret.json") {
+			continue
+		}
+		path := filepath.Join(dir, name)
+		server := caveDefaultServer
+		if netloc, ok := strings.CutSuffix(name, "-cave-secret.json"); ok && netloc != "" {
+			server = "https://" + netloc
+		}
+		target, err := keychain.ParseTarget(server)
+		if err != nil {
+			problems = append(problems, Problem{path, fmt.Errorf("the server in its name: %v", err)})
+			continue
+		}
+		data, mode, err := readFile(path)
+		if err != nil {
+			problems = append(problems, Problem{path, err})
+			continue
+		}
+		var keys map[string]any
+		if err := json.Unmarshal(data, &keys); err != nil {
+			problems = append(problems, Problem{path, fmt.Errorf("does not parse as a CAVE secret file: %v", err)})
+			continue
+		}
+		names := make([]string, 0, len(keys))
+		for k, v := range keys {
+			if _, ok := v.(string); ok && v != "" {
+				names = append(names, k)
+			}
+		}
+		sort.Slice(names, func(i, j int) bool { // "token" first: it takes the server's default key
+			if names[i] == "token" || names[j] == "token" {
+				return names[i] == "token" && names[j] != "token"
+			}
+			return names[i] < names[j]
+		})
+		for _, k := range names {
+			rec := keychain.Record{Secret: keys[k].(string), Platform: "cave", Extra: map[string]string{"cave_key": k}}
+			if k != "token" {
+				rec.Username = k
+			}
+			found = append(found, Found{Path: path, Mode: mode, Target: target, Record: rec, Note: "key " + k,
+				remove: jsonRemover([]any{k}), whole: true, siblings: len(names)})
+		}
+	}
+	return found, problems
+}
+
+func jsonRemover(path []any) func([]byte) ([]byte, error) {
+	return func(b []byte) ([]byte, error) { return jsonDelete(b, path) }
+}
