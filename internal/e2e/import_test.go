@@ -36,13 +36,13 @@ const (
 func fakeHome(t *testing.T, e *testenv.Env) (map[string]fakeFile, string, string) {
 	ada, bob := curvenoteUserToken(t, "ada@example.org"), curvenoteUserToken(t, "bob@exämple.org")
 	files := map[string]fakeFile{
-		"netrc": {".netrc", "machine a.example.org login alice password pw1\nmachine b.example.org\n  login bob\n  password pw2\ndefault login anonymous password guest\n", 0o644},
-		"gitcreds": {".git-credentials", "https://carol:p%40ss@git.example.org\nhttps://dave:tok-dave@gitlab.example.com:8443/group\n", 0o600},
-		"docker": {".docker/config.json", "{\n\t\"auths\": {\n\t\t\"reg.example.org\": {\n\t\t\t\"auth\": \"" + base64.StdEncoding.EncodeToString([]byte("eve:regpw")) + "\"\n\t\t},\n\t\t\"ghcr.io\": {\n\t\t\t\"identitytoken\": \"idtok\"\n\t\t}\n\t},\n\t\"credHelpers\": {\"gcr.io\": \"gcloud\"},\n\t\"psFormat\": \"table {{.ID}}\"\n}\n", 0o600},
-		"curvenote": {".curvenote/settings.json", `{"tokens":[{"api":"https://api.curvenote.com/v1/login","email":"bob@exämple.org","username":"bob","note":"ünïcode laptop","token":"` + bob + `"},{"api":"https://api.curvenote.com/v1/login","email":"ada@example.org","username":"ada","note":"","token":"` + ada + `"}],"token":"` + ada + `"}`, 0o644},
-		"cave-server": {".cloudvolume/secrets/global.daf-apis.com-cave-secret.json", `{"token": "` + caveHex + `", "fanc_production": "` + caveHex2 + `"}`, 0o644},
+		"netrc":        {".netrc", "machine a.example.org login alice password pw1\nmachine b.example.org\n  login bob\n  password pw2\ndefault login anonymous password guest\n", 0o644},
+		"gitcreds":     {".git-credentials", "https://carol:p%40ss@git.example.org\nhttps://dave:tok-dave@gitlab.example.com:8443/group\n", 0o600},
+		"docker":       {".docker/config.json", "{\n\t\"auths\": {\n\t\t\"reg.example.org\": {\n\t\t\t\"auth\": \"" + base64.StdEncoding.EncodeToString([]byte("eve:regpw")) + "\"\n\t\t},\n\t\t\"ghcr.io\": {\n\t\t\t\"identitytoken\": \"idtok\"\n\t\t}\n\t},\n\t\"credHelpers\": {\"gcr.io\": \"gcloud\"},\n\t\"psFormat\": \"table {{.ID}}\"\n}\n", 0o600},
+		"curvenote":    {".curvenote/settings.json", `{"tokens":[{"api":"https://api.curvenote.com/v1/login","email":"bob@exämple.org","username":"bob","note":"ünïcode laptop","token":"` + bob + `"},{"api":"https://api.curvenote.com/v1/login","email":"ada@example.org","username":"ada","note":"","token":"` + ada + `"}],"token":"` + ada + `"}`, 0o644},
+		"cave-server":  {".cloudvolume/secrets/global.daf-apis.com-cave-secret.json", `{"token": "` + caveHex + `", "fanc_production": "` + caveHex2 + `"}`, 0o644},
 		"cave-default": {".cloudvolume/secrets/cave-secret.json", `{"token": "` + caveHex + `"}`, 0o640},
-		"broken": {".config/cli/token.json", `{"access_token": "eyJ`, 0o600},
+		"broken":       {".config/cli/token.json", `{"access_token": "eyJ`, 0o600},
 		"other-secret": {".cloudvolume/secrets/google-secret.json", `{"private_key": "not tok's"}`, 0o600},
 	}
 	for _, f := range files {
