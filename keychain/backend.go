@@ -28,11 +28,11 @@ const (
 )
 
 // BackendNames lists every backend a user may choose.
-var BackendNames = []string{BackendKeychain, BackendWinCred, BackendSecretService, BackendKWallet, BackendPass, BackendKeyctl, BackendFile}
+var BackendNames = []string{BackendKeychain, BackendWinCred, BackendSecretService, BackendKWallet, BackendVault, BackendPass, BackendKeyctl, BackendFile}
 
-// defaultOrder is design.md's: OS keychains first, then tok's own encrypted store. pass and
-// keyctl are only used when chosen.
-var defaultOrder = []string{BackendKeychain, BackendWinCred, BackendSecretService, BackendKWallet, BackendFile}
+// defaultOrder is design.md's: OS keychains first, then tok's own encrypted store (the vault).
+// pass, keyctl and keyring's file backend are only used when chosen.
+var defaultOrder = []string{BackendKeychain, BackendWinCred, BackendSecretService, BackendKWallet, BackendVault}
 
 // ErrUnknownBackend means TOK_BACKEND or the config named no backend tok knows.
 var ErrUnknownBackend = errors.New("unknown backend")
@@ -56,6 +56,10 @@ type Options struct {
 	Passphrase func() (string, error)
 	// PassDir is pass's store; empty for pass's default.
 	PassDir string
+	// VaultDir is the vault's directory ($XDG_DATA_HOME/tok/vault).
+	VaultDir string
+	// VaultCaches hold the unlocked vault identity between processes.
+	VaultCaches []IdentityCache
 }
 
 // ServiceName names tok in the backends that have such a notion (keychain service, wincred
@@ -82,7 +86,7 @@ func Open(opts Options) (*Store, error) {
 		if !builtIn(name) {
 			continue
 		}
-		if name != BackendFile && !registered(name) {
+		if name != BackendVault && !registered(name) {
 			skipped = append(skipped, name+": "+unregisteredReason(name))
 			continue
 		}
@@ -131,7 +135,7 @@ func builtIn(name string) bool {
 	case BackendPass:
 		return runtime.GOOS != "windows"
 	}
-	return true
+	return true // file, vault
 }
 
 func registered(name string) bool {
@@ -168,6 +172,15 @@ func openBackend(name string, opts Options) (keyring.Keyring, error) {
 		return nil, fmt.Errorf("the %s backend is not available on %s", name, runtime.GOOS)
 	}
 	switch name {
+	case BackendVault:
+		if opts.VaultDir == "" {
+			return nil, errors.New("the vault has no directory (XDG_DATA_HOME and HOME are unset)")
+		}
+		v, err := OpenVault(opts.VaultDir, opts.Passphrase, opts.VaultCaches)
+		if err != nil {
+			return nil, err
+		}
+		return timedRing{ring: v, backend: name, timeout: opts.Timeout}, nil
 	case BackendFile:
 		if opts.FileDir == "" {
 			return nil, errors.New("the file store has no directory (XDG_DATA_HOME and HOME are unset)")
@@ -257,3 +270,19 @@ func openWithReason(cfg keyring.Config) (keyring.Keyring, error) {
 
 // DefaultFileDir is where the file backend keeps its items under a data directory.
 func DefaultFileDir(dataDir string) string { return filepath.Join(dataDir, "tok", "file") }
+
+// DefaultVaultCaches are where an unlocked vault identity is kept: the kernel keyring where
+// Linux allows it, else tok agent.
+func DefaultVaultCaches(runtimeDir string) []IdentityCache {
+	return append(kernelKeyringCaches(), agentCaches(runtimeDir)...)
+}
+
+// VaultOf gives the vault behind a store opened on the vault backend.
+func (s *Store) VaultOf() (*Vault, bool) {
+	if tr, ok := s.ring.(timedRing); ok {
+		v, ok := tr.ring.(*Vault)
+		return v, ok
+	}
+	v, ok := s.ring.(*Vault)
+	return v, ok
+}

@@ -12,7 +12,7 @@ import (
 )
 
 // ErrWrongPassphrase means the passphrase does not open the file store.
-var ErrWrongPassphrase = errors.New("wrong passphrase for the file store")
+var ErrWrongPassphrase = errors.New("wrong passphrase")
 
 // passphraseCheckKey names an item written on the first write to a file store: it lets a
 // later write prove its passphrase is the store's before writing anything.
@@ -86,7 +86,7 @@ func fileNameFor(key string) (string, error) {
 
 func mapFileErr(err error) error {
 	if err != nil && strings.Contains(err.Error(), "integrity check failed") {
-		return fmt.Errorf("%w: set TOK_FILE_PASSPHRASE to the passphrase the store was created with", ErrWrongPassphrase)
+		return fmt.Errorf("%w for the file store: set TOK_FILE_PASSPHRASE to the passphrase the store was created with", ErrWrongPassphrase)
 	}
 	return err
 }

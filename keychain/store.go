@@ -262,3 +262,26 @@ func NotFoundError(what string) error {
 	what = strings.TrimSpace(what)
 	return fmt.Errorf("%w for %s; add one with: tok set %s", ErrNotFound, what, what)
 }
+
+// Copy writes every readable record of from into to, keeping each record as it is, and returns
+// how many it copied. Unreadable records are reported, not copied.
+func Copy(from, to *Store) (int, error) {
+	entries, err := from.List()
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	var errs []error
+	for _, e := range entries {
+		if e.Err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", e.Target, e.Err))
+			continue
+		}
+		if err := to.withWriteLock(func() error { return to.write(e.Target, e.Record) }); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", e.Target, err))
+			continue
+		}
+		n++
+	}
+	return n, errors.Join(errs...)
+}

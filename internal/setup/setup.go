@@ -26,6 +26,8 @@ const (
 	EnvPassphrase = "TOK_FILE_PASSPHRASE"
 	// EnvTimeout overrides the deadline of backend calls (a Go duration, as "10s").
 	EnvTimeout = "TOK_TIMEOUT"
+	// EnvVaultCache chooses where tok unlock keeps the vault open: keyctl, agent or none.
+	EnvVaultCache = "TOK_VAULT_CACHE"
 )
 
 // Mode says whether a person may be waiting at a terminal (longer deadlines, prompts allowed)
@@ -53,6 +55,9 @@ func DefaultPaths() Paths {
 		StateDir:   filepath.Join(xdg.StateHome, "tok"),
 	}
 }
+
+// VaultDir is the vault's directory.
+func (p Paths) VaultDir() string { return filepath.Join(p.DataDir, "vault") }
 
 // FileDir is the file backend's directory.
 func (p Paths) FileDir() string { return filepath.Join(p.DataDir, "file") }
@@ -143,11 +148,13 @@ func Load(mode Mode) (*Env, error) {
 // default order.
 func (e *Env) StoreOptions() keychain.Options {
 	opts := keychain.Options{
-		FileDir:    e.Paths.FileDir(),
-		LockPath:   e.Paths.LockPath(),
-		Timeout:    keychain.DefaultHelperTimeout,
-		Passphrase: e.passphrase,
-		PassDir:    os.Getenv("PASSWORD_STORE_DIR"),
+		FileDir:     e.Paths.FileDir(),
+		LockPath:    e.Paths.LockPath(),
+		Timeout:     keychain.DefaultHelperTimeout,
+		Passphrase:  e.passphrase,
+		PassDir:     os.Getenv("PASSWORD_STORE_DIR"),
+		VaultDir:    e.Paths.VaultDir(),
+		VaultCaches: vaultCaches(),
 	}
 	if e.Mode == Interactive {
 		opts.Timeout = keychain.DefaultInteractiveTimeout
@@ -185,11 +192,29 @@ func (e *Env) passphrase() (string, error) {
 		return "", keychain.ErrNoPassphrase
 	}
 	defer tty.Close()
-	fmt.Fprintf(tty, "Passphrase for tok's file store (%s): ", e.Paths.FileDir())
+	fmt.Fprint(tty, "Passphrase for tok's encrypted store: ")
 	b, err := term.ReadPassword(int(tty.Fd()))
 	fmt.Fprintln(tty)
 	if err != nil {
 		return "", fmt.Errorf("reading the passphrase: %w", err)
 	}
 	return string(b), nil
+}
+
+// vaultCaches are where an unlocked vault is kept: TOK_VAULT_CACHE chooses keyctl, agent or
+// none; by default the kernel keyring where Linux allows it, else tok agent.
+func vaultCaches() []keychain.IdentityCache {
+	all := keychain.DefaultVaultCaches(os.Getenv("XDG_RUNTIME_DIR"))
+	choice := os.Getenv(EnvVaultCache)
+	if choice == "" {
+		return all
+	}
+	var out []keychain.IdentityCache
+	for _, c := range all {
+		_, isKernel := c.(keychain.KernelKeyringCache)
+		if (choice == "keyctl" && isKernel) || (choice == "agent" && !isKernel) {
+			out = append(out, c)
+		}
+	}
+	return out
 }

@@ -1,0 +1,142 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/tok-dev/tok/internal/setup"
+	"github.com/tok-dev/tok/keychain"
+)
+
+// DefaultUnlockTimeout is how long tok unlock keeps the vault open: a working day.
+const DefaultUnlockTimeout = 10 * time.Hour
+
+// openVault opens the vault whatever the chosen backend (unlock, lock and migrate are about
+// the vault itself).
+func openVault(env *setup.Env) (*keychain.Vault, error) {
+	opts := env.StoreOptions()
+	return keychain.OpenVault(opts.VaultDir, opts.Passphrase, opts.VaultCaches)
+}
+
+func unlockCommand(stdio IO) *ucli.Command {
+	return &ucli.Command{
+		Name:  "unlock",
+		Usage: "unlock the vault once, so helpers read it without a passphrase until the timeout or tok lock",
+		Description: `Asks for the vault's passphrase (or takes TOK_FILE_PASSPHRASE) and keeps the unlocked key in
+the kernel keyring (Linux, with the kernel's own timeout) or, where that is refused, in tok agent
+(a small process on a 0700 socket in $XDG_RUNTIME_DIR that answers only you and exits when it
+holds nothing). Then git, docker and tok exec read without prompts.
+
+Examples:
+   tok unlock                   # for a working day (10h)
+   tok unlock --timeout 2h`,
+		Flags: []ucli.Flag{&ucli.DurationFlag{Name: "timeout", Value: DefaultUnlockTimeout, Usage: "how long the vault stays unlocked"}},
+		Action: func(c *ucli.Context) error {
+			env, err := loadEnv()
+			if err != nil {
+				return err
+			}
+			v, err := openVault(env)
+			if err != nil {
+				return err
+			}
+			if !v.Exists() {
+				return errors.New("there is no vault yet: store a token first (tok set), which creates it")
+			}
+			identity, err := v.Identity()
+			if err != nil {
+				return err
+			}
+			until := time.Now().Add(c.Duration("timeout"))
+			var failures []string
+			for _, cache := range env.StoreOptions().VaultCaches {
+				if err := cache.Keep(v.VaultID(), identity, until); err != nil {
+					failures = append(failures, cache.Name()+": "+err.Error())
+					continue
+				}
+				fmt.Fprintf(stdio.Stderr, "The vault is unlocked until %s (held by %s). tok lock locks it now.\n", until.Format("15:04 Mon 2 Jan"), cache.Name())
+				return nil
+			}
+			return fmt.Errorf("could not keep the vault unlocked (%v); TOK_FILE_PASSPHRASE or a prompt still work", failures)
+		},
+	}
+}
+
+func lockCommand(stdio IO) *ucli.Command {
+	return &ucli.Command{
+		Name:        "lock",
+		Usage:       "forget the unlocked vault key (kernel keyring and tok agent)",
+		Description: "Example:\n   tok lock",
+		Action: func(c *ucli.Context) error {
+			env, err := loadEnv()
+			if err != nil {
+				return err
+			}
+			v, err := openVault(env)
+			if err != nil {
+				return err
+			}
+			if !v.Exists() {
+				return nil
+			}
+			for _, cache := range env.StoreOptions().VaultCaches {
+				if err := cache.Forget(v.VaultID()); err != nil {
+					return fmt.Errorf("%s: %w", cache.Name(), err)
+				}
+			}
+			fmt.Fprintln(stdio.Stderr, "The vault is locked.")
+			return nil
+		},
+	}
+}
+
+func migrateCommand(stdio IO) *ucli.Command {
+	return &ucli.Command{
+		Name:  "migrate",
+		Usage: "move every record from keyring's file backend into the vault",
+		Description: `Reads the file backend ($XDG_DATA_HOME/tok/file, its passphrase from TOK_FILE_PASSPHRASE or a
+prompt) and writes each record into the vault (created with the same passphrase if new). The
+file store is left as it was; delete it once you are happy.
+
+Example:
+   tok migrate`,
+		Action: func(c *ucli.Context) error {
+			env, err := loadEnv()
+			if err != nil {
+				return err
+			}
+			opts := env.StoreOptions()
+			opts.Backend, opts.Chosen = keychain.BackendFile, "tok migrate"
+			from, err := keychain.Open(opts)
+			if err != nil {
+				return err
+			}
+			opts.Backend = keychain.BackendVault
+			to, err := keychain.Open(opts)
+			if err != nil {
+				return err
+			}
+			n, err := keychain.Copy(from, to)
+			fmt.Fprintf(stdio.Stderr, "Moved %d record(s) into the vault (%s).\n", n, opts.VaultDir)
+			return err
+		},
+	}
+}
+
+func agentCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:   "agent",
+		Usage:  "run tok agent (started by tok unlock)",
+		Hidden: true,
+		Flags: []ucli.Flag{
+			&ucli.StringFlag{Name: "socket", Usage: "the socket to serve"},
+			&ucli.DurationFlag{Name: "interval", Value: 10 * time.Second, Usage: "how often to drop expired keys and check for idleness"},
+		},
+		Action: func(c *ucli.Context) error {
+			return serveAgent(c.String("socket"), c.Duration("interval"))
+		},
+	}
+}

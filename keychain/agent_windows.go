@@ -1,0 +1,6 @@
+//go:build windows
+
+package keychain
+
+// Windows has no tok agent: the vault asks for its passphrase (TOK_FILE_PASSPHRASE) each time.
+func agentCaches(string) []IdentityCache { return nil }

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package keychain
+
+func kernelKeyringCaches() []IdentityCache { return nil }

@@ -1,0 +1,357 @@
+package keychain
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"filippo.io/age"
+	"github.com/99designs/keyring"
+
+	"github.com/tok-dev/tok/internal/atomicfile"
+)
+
+// BackendVault is tok's own headless store.
+const BackendVault = "vault"
+
+// VaultVersion is the vault format this tok writes and the newest it reads.
+const VaultVersion = 1
+
+// VaultWorkFactor is scrypt's log2(N) for the passphrase that guards the vault's identity:
+// about half a second an unlock on a laptop-class core.
+const VaultWorkFactor = 17
+
+// Vault errors.
+var (
+	ErrVaultLocked = errors.New("the vault is locked")
+	ErrNoVault     = errors.New("there is no vault yet: store a token first (tok set), which creates it")
+)
+
+// vaultMeta is vault.json: what a writer needs (the public recipient) and a salt for record
+// file names, all without the passphrase.
+type vaultMeta struct {
+	Version   int       `json:"version"`
+	Recipient string    `json:"recipient"`
+	Salt      string    `json:"salt"`
+	Created   time.Time `json:"created"`
+}
+
+// vaultItem is what a record file holds, encrypted.
+type vaultItem struct {
+	Key         string `json:"key"`
+	Data        []byte `json:"data"`
+	Label       string `json:"label,omitempty"`
+	Description string `json:"description,omitempty"`
+}
+
+// IdentityCache keeps an unlocked vault identity for a while (the kernel keyring, tok agent),
+// so helpers read without a passphrase until it expires or tok lock.
+type IdentityCache interface {
+	// Load gives the identity for the vault, or ErrVaultLocked.
+	Load(vaultID string) (identity string, until time.Time, err error)
+	// Keep holds the identity until the given time.
+	Keep(vaultID, identity string, until time.Time) error
+	// Forget drops it.
+	Forget(vaultID string) error
+	// Name says where it keeps identities, for doctor ("the kernel keyring", "tok agent").
+	Name() string
+}
+
+// KernelKeyringCache marks the kernel keyring cache (so a choice can be made between caches).
+type KernelKeyringCache interface {
+	IdentityCache
+	kernelKeyring()
+}
+
+// Vault is tok's encrypted headless store: one X25519 identity per vault, itself encrypted
+// with the passphrase (age's scrypt), and one age file per record encrypted to the vault's
+// public recipient, so a write (git store, docker store) never needs the passphrase. Record
+// files are named by a salted hash of their key, so names do not reveal hosts. Writes are
+// atomic (temp file, fsync, rename); the Store's lock serialises read-modify-write.
+type Vault struct {
+	dir        string
+	meta       vaultMeta
+	recipient  *age.X25519Recipient
+	identity   *age.X25519Identity
+	passphrase func() (string, error)
+	caches     []IdentityCache
+}
+
+// Exists reports whether the vault has been created.
+func (v *Vault) Exists() bool { return v.recipient != nil }
+
+// VaultID names a vault in caches: a hash of its recipient.
+func (v *Vault) VaultID() string {
+	sum := sha256.Sum256([]byte(v.meta.Recipient))
+	return hex.EncodeToString(sum[:8])
+}
+
+// Dir is the vault's directory.
+func (v *Vault) Dir() string { return v.dir }
+
+// OpenVault opens the vault in dir. A vault that does not exist yet reads as empty and is
+// created (which needs the passphrase) by the first write.
+func OpenVault(dir string, passphrase func() (string, error), caches []IdentityCache) (*Vault, error) {
+	v := &Vault{dir: dir, passphrase: passphrase, caches: caches}
+	data, err := os.ReadFile(filepath.Join(dir, "vault.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return v, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(data, &v.meta); err != nil {
+		return nil, fmt.Errorf("the vault's vault.json in %s does not parse: %v", dir, err)
+	}
+	if v.meta.Version > VaultVersion {
+		return nil, fmt.Errorf("the vault in %s was made by a newer tok (format %d, this tok reads up to %d): upgrade tok", dir, v.meta.Version, VaultVersion)
+	}
+	if v.recipient, err = age.ParseX25519Recipient(v.meta.Recipient); err != nil {
+		return nil, fmt.Errorf("the vault's recipient in %s is damaged: %v", dir, err)
+	}
+	return v, nil
+}
+
+func (v *Vault) create() error {
+	pass, err := v.passphrase()
+	if err != nil {
+		return fmt.Errorf("creating the vault: %w", err)
+	}
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		return err
+	}
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return err
+	}
+	sealed, err := sealIdentity(id.String(), pass)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(v.dir, "records"), 0o700); err != nil {
+		return err
+	}
+	v.meta = vaultMeta{Version: VaultVersion, Recipient: id.Recipient().String(), Salt: hex.EncodeToString(salt), Created: time.Now().UTC()}
+	meta, _ := json.MarshalIndent(v.meta, "", "  ")
+	// The identity first: a vault.json without its identity would be a vault nobody can open.
+	if err := atomicfile.Write(filepath.Join(v.dir, "identity.age"), sealed, 0o600); err != nil {
+		return err
+	}
+	if err := atomicfile.Write(filepath.Join(v.dir, "vault.json"), meta, 0o600); err != nil {
+		return err
+	}
+	v.recipient, v.identity = id.Recipient(), id
+	return nil
+}
+
+func sealIdentity(identity, passphrase string) ([]byte, error) {
+	r, err := age.NewScryptRecipient(passphrase)
+	if err != nil {
+		return nil, err
+	}
+	r.SetWorkFactor(VaultWorkFactor)
+	var buf bytes.Buffer
+	w, err := age.Encrypt(&buf, r)
+	if err != nil {
+		return nil, err
+	}
+	io.WriteString(w, identity)
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// UnlockWithPassphrase decrypts the vault's identity. A wrong passphrase is ErrWrongPassphrase.
+func (v *Vault) UnlockWithPassphrase(pass string) (string, error) {
+	sealed, err := os.ReadFile(filepath.Join(v.dir, "identity.age"))
+	if err != nil {
+		return "", fmt.Errorf("reading the vault's identity: %w", err)
+	}
+	si, err := age.NewScryptIdentity(pass)
+	if err != nil {
+		return "", err
+	}
+	r, err := age.Decrypt(bytes.NewReader(sealed), si)
+	if err != nil {
+		var noMatch *age.NoIdentityMatchError
+		if errors.As(err, &noMatch) || strings.Contains(err.Error(), "incorrect passphrase") {
+			return "", fmt.Errorf("%w for the vault in %s: give the passphrase it was created with (TOK_FILE_PASSPHRASE or the prompt)", ErrWrongPassphrase, v.dir)
+		}
+		return "", fmt.Errorf("the vault's identity in %s is damaged: %v", v.dir, err)
+	}
+	out, err := io.ReadAll(r)
+	if err != nil {
+		return "", fmt.Errorf("the vault's identity in %s is damaged: %v", v.dir, err)
+	}
+	id, err := age.ParseX25519Identity(string(out))
+	if err != nil || id.Recipient().String() != v.meta.Recipient {
+		return "", fmt.Errorf("the vault's identity in %s does not match its recipient", v.dir)
+	}
+	v.identity = id
+	return id.String(), nil
+}
+
+// unlock makes the identity available: a cache first, then the passphrase.
+func (v *Vault) unlock() error {
+	if v.identity != nil {
+		return nil
+	}
+	if !v.Exists() {
+		return ErrNoVault
+	}
+	for _, c := range v.caches {
+		if s, _, err := c.Load(v.VaultID()); err == nil {
+			if id, err := age.ParseX25519Identity(s); err == nil && id.Recipient().String() == v.meta.Recipient {
+				v.identity = id
+				return nil
+			}
+		}
+	}
+	if v.passphrase == nil {
+		return fmt.Errorf("%w: run tok unlock, or set TOK_FILE_PASSPHRASE", ErrVaultLocked)
+	}
+	pass, err := v.passphrase()
+	if errors.Is(err, ErrNoPassphrase) {
+		return fmt.Errorf("%w: run tok unlock (once per session), or set TOK_FILE_PASSPHRASE", ErrVaultLocked)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = v.UnlockWithPassphrase(pass)
+	return err
+}
+
+// Identity returns the unlocked identity (unlocking if needed), for tok unlock to cache.
+func (v *Vault) Identity() (string, error) {
+	if err := v.unlock(); err != nil {
+		return "", err
+	}
+	return v.identity.String(), nil
+}
+
+func (v *Vault) fileFor(key string) string {
+	sum := sha256.Sum256([]byte(v.meta.Salt + "\x00" + key))
+	return filepath.Join(v.dir, "records", hex.EncodeToString(sum[:16])+".age")
+}
+
+// Get implements keyring.Keyring. A missing record never asks for the passphrase.
+func (v *Vault) Get(key string) (keyring.Item, error) {
+	sealed, err := os.ReadFile(v.fileFor(key))
+	if errors.Is(err, os.ErrNotExist) {
+		return keyring.Item{}, keyring.ErrKeyNotFound
+	}
+	if err != nil {
+		return keyring.Item{}, err
+	}
+	it, err := v.open(sealed, v.fileFor(key))
+	if err != nil {
+		return keyring.Item{}, err
+	}
+	if it.Key != key {
+		return keyring.Item{}, fmt.Errorf("the vault record %s holds another key than its name says: it was tampered with", filepath.Base(v.fileFor(key)))
+	}
+	return keyring.Item{Key: it.Key, Data: it.Data, Label: it.Label, Description: it.Description}, nil
+}
+
+func (v *Vault) open(sealed []byte, path string) (vaultItem, error) {
+	if err := v.unlock(); err != nil {
+		return vaultItem{}, err
+	}
+	r, err := age.Decrypt(bytes.NewReader(sealed), v.identity)
+	var it vaultItem
+	if err == nil {
+		var plain []byte
+		if plain, err = io.ReadAll(r); err == nil {
+			err = json.Unmarshal(plain, &it)
+		}
+	}
+	if err != nil {
+		return vaultItem{}, fmt.Errorf("the vault record %s is damaged or was tampered with (%v); delete it and store the token again", filepath.Base(path), err)
+	}
+	return it, nil
+}
+
+// GetMetadata implements keyring.Keyring.
+func (v *Vault) GetMetadata(string) (keyring.Metadata, error) {
+	return keyring.Metadata{}, keyring.ErrMetadataNeedsCredentials
+}
+
+// Set implements keyring.Keyring: it needs only the public recipient (and, for the very first
+// write, the passphrase that will guard the new vault).
+func (v *Vault) Set(item keyring.Item) error {
+	if !v.Exists() {
+		if err := v.create(); err != nil {
+			return err
+		}
+	}
+	plain, err := json.Marshal(vaultItem{Key: item.Key, Data: item.Data, Label: item.Label, Description: item.Description})
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	w, err := age.Encrypt(&buf, v.recipient)
+	if err != nil {
+		return err
+	}
+	w.Write(plain)
+	if err := w.Close(); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(v.dir, "records"), 0o700); err != nil {
+		return err
+	}
+	return atomicfile.Write(v.fileFor(item.Key), buf.Bytes(), 0o600)
+}
+
+// Remove implements keyring.Keyring.
+func (v *Vault) Remove(key string) error {
+	err := os.Remove(v.fileFor(key))
+	if errors.Is(err, os.ErrNotExist) {
+		return keyring.ErrKeyNotFound
+	}
+	return err
+}
+
+// Keys implements keyring.Keyring: names are hashes, so each record is opened.
+func (v *Vault) Keys() ([]string, error) {
+	dir := filepath.Join(v.dir, "records")
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var keys []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") || !strings.HasSuffix(e.Name(), ".age") {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		sealed, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		it, err := v.open(sealed, path)
+		if errors.Is(err, ErrVaultLocked) || errors.Is(err, ErrWrongPassphrase) {
+			return nil, err
+		}
+		if err != nil || v.fileFor(it.Key) != path {
+			keys = append(keys, "tok:damaged-record/"+e.Name())
+			continue
+		}
+		keys = append(keys, it.Key)
+	}
+	return keys, nil
+}
