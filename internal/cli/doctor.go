@@ -11,6 +11,7 @@ import (
 	"github.com/tok-dev/tok/install"
 	"github.com/tok-dev/tok/internal/importer"
 	"github.com/tok-dev/tok/internal/setup"
+	"github.com/tok-dev/tok/keychain"
 )
 
 func doctorCommand(stdio IO) *ucli.Command {
@@ -90,6 +91,10 @@ func runDoctor(stdio IO) error {
 		if store.Backend() == "file" {
 			checkMode(env.Paths.FileDir(), 0o700, ok, bad)
 		}
+		if v, isVault := store.VaultOf(); isVault {
+			doctorVault(v, opts.VaultCaches, ok, note)
+			checkMode(v.Dir(), 0o700, ok, bad)
+		}
 	}
 
 	fmt.Fprintln(w, "Plaintext tokens")
@@ -138,4 +143,19 @@ func countByPath(found []importer.Found) map[string]int {
 		out[f.Path]++
 	}
 	return out
+}
+
+// doctorVault says whether the vault is locked, and where its unlocked key is held until when.
+func doctorVault(v *keychain.Vault, caches []keychain.IdentityCache, ok, note func(string, ...any)) {
+	if !v.Exists() {
+		note("the vault (%s) is created by the first tok set", v.Dir())
+		return
+	}
+	for _, c := range caches {
+		if _, until, err := c.Load(v.VaultID()); err == nil {
+			ok("the vault is unlocked until %s, held by %s; tok lock locks it", until.Format("15:04 Mon 2 Jan"), c.Name())
+			return
+		}
+	}
+	note("the vault is locked: helpers need TOK_FILE_PASSPHRASE or tok unlock (once per session)")
 }

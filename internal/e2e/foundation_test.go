@@ -20,6 +20,11 @@ func backends(t *testing.T) map[string]func(t *testing.T) *testenv.Env {
 		"file": func(t *testing.T) *testenv.Env {
 			return testenv.NewEnv(t).FileBackend("correct horse battery")
 		},
+		"vault": func(t *testing.T) *testenv.Env {
+			e := testenv.NewEnv(t).FileBackend("correct horse battery")
+			e.Vars["TOK_BACKEND"] = "vault"
+			return e
+		},
 		"secret-service": func(t *testing.T) *testenv.Env {
 			e := testenv.NewEnv(t)
 			e.GnomeKeyring(true)
@@ -109,21 +114,7 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			run := e
-			if c.env != nil {
-				run = &testenv.Env{Dir: e.Dir, Vars: map[string]string{}}
-				for k, v := range e.Vars {
-					run.Vars[k] = v
-				}
-				for k, v := range c.env {
-					if v == "" && k == "TOK_FILE_PASSPHRASE" {
-						delete(run.Vars, k)
-						continue
-					}
-					run.Vars[k] = v
-				}
-				run = testenv.WithT(run, t)
-			}
+			run := e.With(c.env)
 			r := run.Run(c.stdin, "tok", c.args...)
 			if r.Code == 0 {
 				t.Fatalf("exit 0; stderr %q", r.Stderr)

@@ -121,6 +121,9 @@ type Result struct {
 
 // Run runs a program in the environment with stdin, and waits at most a minute.
 func (e *Env) Run(stdin string, name string, args ...string) Result {
+	if e.t == nil {
+		panic("testenv: an Env made without NewEnv or WithT")
+	}
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -251,4 +254,20 @@ func WithT(e *Env, t testing.TB) *Env {
 	c := *e
 	c.t = t
 	return &c
+}
+
+// With returns a copy of e with vars set (an empty value removes the variable).
+func (e *Env) With(vars map[string]string) *Env {
+	c := &Env{t: e.t, Dir: e.Dir, Vars: map[string]string{}}
+	for k, v := range e.Vars {
+		c.Vars[k] = v
+	}
+	for k, v := range vars {
+		if v == "" {
+			delete(c.Vars, k)
+			continue
+		}
+		c.Vars[k] = v
+	}
+	return c
 }

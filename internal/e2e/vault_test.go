@@ -1,0 +1,231 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tok-dev/tok/internal/testenv"
+)
+
+// vaultEnv is an environment on the default backend with no OS keychain: the vault. The
+// passphrase is given only where a test says so.
+func vaultEnv(t *testing.T, cache string) *testenv.Env {
+	e := testenv.NewEnv(t)
+	e.Vars["TOK_VAULT_CACHE"] = cache
+	e.Vars["TOK_AGENT_INTERVAL"] = "200ms"
+	withPass := e.With(map[string]string{"TOK_FILE_PASSPHRASE": "vault pass"})
+	for i := 0; i < 3; i++ {
+		if r := withPass.Run(fmt.Sprintf("secret-%d", i), "tok", "set", fmt.Sprintf("https://h%d.example.org", i)); r.Code != 0 || !strings.Contains(r.Stderr, "in vault") {
+			t.Fatalf("set on the default headless backend: %s", r.Stderr)
+		}
+	}
+	t.Cleanup(func() { e.Run("", "tok", "lock") })
+	return e
+}
+
+func keyctlUsable(t *testing.T) bool {
+	out, err := exec.Command("sh", "-c", "command -v keyctl >/dev/null && keyctl show @u").CombinedOutput()
+	if err != nil {
+		t.Logf("keyctl unusable here: %v %s", err, out)
+	}
+	return err == nil
+}
+
+func TestVaultUnlockOnceThenHelpers(t *testing.T) {
+	for _, cache := range []string{"keyctl", "agent"} {
+		t.Run(cache, func(t *testing.T) {
+			if cache == "keyctl" && !keyctlUsable(t) {
+				t.Skip("the kernel keyring is not usable in this sandbox (keyctl refused)")
+			}
+			e := vaultEnv(t, cache)
+			locked := e.Run("protocol=https\nhost=h1.example.org\n", "git-credential-tok", "get")
+			if locked.Stdout != "" || !strings.Contains(locked.Stderr, "tok unlock") {
+				t.Fatalf("a locked vault: %q %q", locked.Stdout, locked.Stderr)
+			}
+			if r := e.With(map[string]string{"TOK_FILE_PASSPHRASE": "wrong"}).Run("", "tok", "unlock"); r.Code == 0 || !strings.Contains(r.Stderr, "wrong passphrase") {
+				t.Fatalf("unlock with a wrong passphrase: %d %q", r.Code, r.Stderr)
+			}
+			if r := e.With(map[string]string{"TOK_FILE_PASSPHRASE": "vault pass"}).Run("", "tok", "unlock", "--timeout", "1m"); r.Code != 0 {
+				t.Fatalf("unlock: %s", r.Stderr)
+			}
+			// 100 helper calls with no passphrase source at all.
+			for i := 0; i < 100; i++ {
+				host := fmt.Sprintf("h%d.example.org", i%3)
+				r := e.Run("protocol=https\nhost="+host+"\n", "git-credential-tok", "get")
+				if !strings.Contains(r.Stdout, fmt.Sprintf("password=secret-%d\n", i%3)) {
+					t.Fatalf("call %d: %q %q", i, r.Stdout, r.Stderr)
+				}
+			}
+			if r := e.Run("", "tok", "doctor"); !strings.Contains(r.Stdout, "unlocked until") {
+				t.Errorf("doctor does not say the vault is unlocked: %s", r.Stdout)
+			}
+			if r := e.Run("", "tok", "lock"); r.Code != 0 {
+				t.Fatal(r.Stderr)
+			}
+			if r := e.Run("", "tok", "get", "h0.example.org"); r.Code == 0 {
+				t.Fatal("tok lock did not lock")
+			}
+		})
+	}
+}
+
+func TestVaultUnlockTimeout(t *testing.T) {
+	e := vaultEnv(t, "agent")
+	if r := e.With(map[string]string{"TOK_FILE_PASSPHRASE": "vault pass"}).Run("", "tok", "unlock", "--timeout", "1s"); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	if r := e.Run("", "tok", "get", "h2.example.org"); r.Stdout != "secret-2\n" {
+		t.Fatalf("right after unlock: %q %q", r.Stdout, r.Stderr)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	if r := e.Run("", "tok", "get", "h2.example.org"); r.Code == 0 || !strings.Contains(r.Stderr, "locked") {
+		t.Fatalf("after the timeout: %d %q", r.Code, r.Stderr)
+	}
+	// The agent exits once it holds nothing.
+	socket := filepath.Join(e.Vars["XDG_RUNTIME_DIR"], "tok", "agent.sock")
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(socket); os.IsNotExist(err) {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("tok agent did not exit when idle")
+}
+
+func TestVaultRefusesAForeignSocket(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("making a socket owned by another user needs root")
+	}
+	e := vaultEnv(t, "agent")
+	dir := filepath.Join(e.Vars["XDG_RUNTIME_DIR"], "tok")
+	os.MkdirAll(dir, 0o700)
+	socket := filepath.Join(dir, "agent.sock")
+	ln, err := netListenUnix(socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	os.Chown(socket, 65534, 65534)
+	r := e.With(map[string]string{"TOK_FILE_PASSPHRASE": "vault pass"}).Run("", "tok", "unlock")
+	if r.Code == 0 || !strings.Contains(r.Stderr, "another user") {
+		t.Fatalf("unlock with a foreign socket: %d %q", r.Code, r.Stderr)
+	}
+}
+
+func TestVaultTamperedRecord(t *testing.T) {
+	e := vaultEnv(t, "none")
+	e.Vars["TOK_FILE_PASSPHRASE"] = "vault pass"
+	records, _ := filepath.Glob(filepath.Join(e.Vars["XDG_DATA_HOME"], "tok", "vault", "records", "*.age"))
+	if len(records) != 3 {
+		t.Fatalf("%d record files", len(records))
+	}
+	for _, p := range records {
+		if data, _ := os.ReadFile(p); strings.Contains(string(data), "example.org") || strings.Contains(filepath.Base(p), "example") {
+			t.Fatalf("a record file shows its host: %s", p)
+		}
+	}
+	// Which file is h0's? Flip a byte in each in turn until h0 fails: the others must still read.
+	var h0 string
+	for _, p := range records {
+		orig, _ := os.ReadFile(p)
+		bad := append([]byte{}, orig...)
+		bad[len(bad)-5] ^= 0x55
+		os.WriteFile(p, bad, 0o600)
+		if r := e.Run("", "tok", "get", "h0.example.org"); r.Code != 0 {
+			if !strings.Contains(r.Stderr, "tampered") {
+				t.Fatalf("a tampered record: %q", r.Stderr)
+			}
+			h0 = p
+			if ok := e.Run("", "tok", "get", "h1.example.org"); ok.Stdout != "secret-1\n" {
+				t.Fatal("one tampered record broke another")
+			}
+			os.WriteFile(p, orig, 0o600)
+			break
+		}
+		os.WriteFile(p, orig, 0o600)
+	}
+	if h0 == "" {
+		t.Fatal("no record was detected as tampered")
+	}
+	// A record moved onto another's name is refused too.
+	other := records[0]
+	if other == h0 {
+		other = records[1]
+	}
+	data, _ := os.ReadFile(other)
+	os.WriteFile(h0, data, 0o600)
+	if r := e.Run("", "tok", "get", "h0.example.org"); r.Code == 0 || !strings.Contains(r.Stderr, "tampered") {
+		t.Fatalf("a swapped record: %d %q %q", r.Code, r.Stdout, r.Stderr)
+	}
+}
+
+func TestVaultNewerFormatAndWrongPassphrase(t *testing.T) {
+	e := vaultEnv(t, "none")
+	meta := filepath.Join(e.Vars["XDG_DATA_HOME"], "tok", "vault", "vault.json")
+	if r := e.With(map[string]string{"TOK_FILE_PASSPHRASE": "nope"}).Run("", "tok", "get", "h0.example.org"); r.Code == 0 || !strings.Contains(r.Stderr, "wrong passphrase") {
+		t.Fatalf("wrong passphrase: %q", r.Stderr)
+	}
+	data, _ := os.ReadFile(meta)
+	os.WriteFile(meta, []byte(strings.Replace(string(data), `"version": 1`, `"version": 9`, 1)), 0o600)
+	r := e.With(map[string]string{"TOK_FILE_PASSPHRASE": "vault pass"}).Run("", "tok", "get", "h0.example.org")
+	if r.Code == 0 || !strings.Contains(r.Stderr, "newer tok") {
+		t.Fatalf("a newer vault: %q", r.Stderr)
+	}
+	os.WriteFile(meta, data, 0o600)
+}
+
+// TestVaultKilledWriters: tok set processes killed with SIGKILL at random points leave a vault
+// in which every record reads.
+func TestVaultKilledWriters(t *testing.T) {
+	e := vaultEnv(t, "none")
+	e.Vars["TOK_FILE_PASSPHRASE"] = "vault pass"
+	big := strings.Repeat("z", 512*1024)
+	rng := rand.New(rand.NewSource(1))
+	for i := 0; i < 25; i++ {
+		ctx, cancel := context.WithCancel(context.Background())
+		cmd := e.Command(ctx, "tok", "set", fmt.Sprintf("https://h%d.example.org", i%4))
+		cmd.Stdin = strings.NewReader(big + fmt.Sprint(i))
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(rng.Intn(40)) * time.Millisecond)
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		cancel()
+	}
+	r := e.Run("", "tok", "list", "--json")
+	if r.Code != 0 || strings.Contains(r.Stdout, `"error"`) || strings.Count(r.Stdout, `"target"`) < 3 {
+		t.Fatalf("after killed writers: %d %s %s", r.Code, r.Stdout, r.Stderr)
+	}
+	for i := 0; i < 4; i++ {
+		g := e.Run("", "tok", "get", fmt.Sprintf("h%d.example.org", i))
+		if g.Code != 0 && !strings.Contains(g.Stderr, "no credential") {
+			t.Fatalf("h%d unreadable after killed writers: %q", i, g.Stderr)
+		}
+	}
+}
+
+func TestMigrateFileToVault(t *testing.T) {
+	e := testenv.NewEnv(t).FileBackend("same pass")
+	e.Run("from-file", "tok", "set", "https://old.example.org")
+	e.Run("cop_fromfiletoken", "tok", "set", "https://acme.codeocean.com")
+	if r := e.Run("", "tok", "migrate"); r.Code != 0 || !strings.Contains(r.Stderr, "Moved 2") {
+		t.Fatalf("migrate: %d %s", r.Code, r.Stderr)
+	}
+	v := e.With(map[string]string{"TOK_BACKEND": "vault"})
+	if r := v.Run("", "tok", "get", "old.example.org"); r.Stdout != "from-file\n" {
+		t.Fatalf("after migrate: %q %q", r.Stdout, r.Stderr)
+	}
+	if r := v.Run("", "tok", "list", "--json"); !strings.Contains(r.Stdout, `"platform": "codeocean"`) {
+		t.Fatalf("migrate lost record data: %s", r.Stdout)
+	}
+}
