@@ -36,13 +36,16 @@ var (
 	ErrNoVault     = errors.New("there is no vault yet: store a token first (tok set), which creates it")
 )
 
-// vaultMeta is vault.json: what a writer needs (the public recipient) and a salt for record
-// file names, all without the passphrase.
+// vaultMeta is vault.json: what a writer needs without the passphrase (the public recipient,
+// a salt for record file names) and the identity sealed with the passphrase. One file, made
+// once and never rewritten, so a vault can never end up with a recipient and an identity that
+// do not belong together.
 type vaultMeta struct {
 	Version   int       `json:"version"`
 	Recipient string    `json:"recipient"`
 	Salt      string    `json:"salt"`
 	Created   time.Time `json:"created"`
+	Identity  []byte    `json:"identity"` // age, scrypt recipient
 }
 
 // vaultItem is what a record file holds, encrypted.
@@ -102,23 +105,31 @@ func (v *Vault) Dir() string { return v.dir }
 // created (which needs the passphrase) by the first write.
 func OpenVault(dir string, passphrase func() (string, error), caches []IdentityCache) (*Vault, error) {
 	v := &Vault{dir: dir, passphrase: passphrase, caches: caches}
-	data, err := os.ReadFile(filepath.Join(dir, "vault.json"))
+	return v, v.load()
+}
+
+// load reads vault.json; a missing one leaves the vault absent.
+func (v *Vault) load() error {
+	data, err := os.ReadFile(filepath.Join(v.dir, "vault.json"))
 	if errors.Is(err, os.ErrNotExist) {
-		return v, nil
+		return nil
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := json.Unmarshal(data, &v.meta); err != nil {
-		return nil, fmt.Errorf("the vault's vault.json in %s does not parse: %v", dir, err)
+	var meta vaultMeta
+	if err := json.Unmarshal(data, &meta); err != nil {
+		return fmt.Errorf("the vault's vault.json in %s does not parse: %v", v.dir, err)
 	}
-	if v.meta.Version > VaultVersion {
-		return nil, fmt.Errorf("the vault in %s was made by a newer tok (format %d, this tok reads up to %d): upgrade tok", dir, v.meta.Version, VaultVersion)
+	if meta.Version > VaultVersion {
+		return fmt.Errorf("the vault in %s was made by a newer tok (format %d, this tok reads up to %d): upgrade tok", v.dir, meta.Version, VaultVersion)
 	}
-	if v.recipient, err = age.ParseX25519Recipient(v.meta.Recipient); err != nil {
-		return nil, fmt.Errorf("the vault's recipient in %s is damaged: %v", dir, err)
+	r, err := age.ParseX25519Recipient(meta.Recipient)
+	if err != nil {
+		return fmt.Errorf("the vault's recipient in %s is damaged: %v", v.dir, err)
 	}
-	return v, nil
+	v.meta, v.recipient = meta, r
+	return nil
 }
 
 func (v *Vault) create() error {
@@ -141,16 +152,21 @@ func (v *Vault) create() error {
 	if err := os.MkdirAll(filepath.Join(v.dir, "records"), 0o700); err != nil {
 		return err
 	}
-	v.meta = vaultMeta{Version: VaultVersion, Recipient: id.Recipient().String(), Salt: hex.EncodeToString(salt), Created: time.Now().UTC()}
-	meta, _ := json.MarshalIndent(v.meta, "", "  ")
-	// The identity first: a vault.json without its identity would be a vault nobody can open.
-	if err := atomicfile.Write(filepath.Join(v.dir, "identity.age"), sealed, 0o600); err != nil {
+	meta := vaultMeta{Version: VaultVersion, Recipient: id.Recipient().String(), Salt: hex.EncodeToString(salt), Created: time.Now().UTC(), Identity: sealed}
+	data, _ := json.MarshalIndent(meta, "", "  ")
+	// Written aside and linked into place, which fails if another process made a vault first:
+	// then that vault is the one, and this identity is thrown away.
+	tmp := filepath.Join(v.dir, fmt.Sprintf(".vault.json.%d", os.Getpid()))
+	if err := atomicfile.Write(tmp, data, 0o600); err != nil {
 		return err
 	}
-	if err := atomicfile.Write(filepath.Join(v.dir, "vault.json"), meta, 0o600); err != nil {
+	defer os.Remove(tmp)
+	if err := os.Link(tmp, filepath.Join(v.dir, "vault.json")); errors.Is(err, os.ErrExist) {
+		return v.load()
+	} else if err != nil {
 		return err
 	}
-	v.recipient, v.identity = id.Recipient(), id
+	v.meta, v.recipient, v.identity = meta, id.Recipient(), id
 	return nil
 }
 
@@ -174,10 +190,7 @@ func sealIdentity(identity, passphrase string) ([]byte, error) {
 
 // UnlockWithPassphrase decrypts the vault's identity. A wrong passphrase is ErrWrongPassphrase.
 func (v *Vault) UnlockWithPassphrase(pass string) (string, error) {
-	sealed, err := os.ReadFile(filepath.Join(v.dir, "identity.age"))
-	if err != nil {
-		return "", fmt.Errorf("reading the vault's identity: %w", err)
-	}
+	sealed := v.meta.Identity
 	si, err := age.NewScryptIdentity(pass)
 	if err != nil {
 		return "", err
@@ -290,6 +303,12 @@ func (v *Vault) GetMetadata(string) (keyring.Metadata, error) {
 // Set implements keyring.Keyring: it needs only the public recipient (and, for the very first
 // write, the passphrase that will guard the new vault).
 func (v *Vault) Set(item keyring.Item) error {
+	if !v.Exists() {
+		// Another process may have made the vault since this one looked.
+		if err := v.load(); err != nil {
+			return err
+		}
+	}
 	if !v.Exists() {
 		if err := v.create(); err != nil {
 			return err
