@@ -165,7 +165,7 @@ func dockerGet(input []byte, open func() error, b *Backend, out io.Writer) error
 	}
 	ctx, cancel := helperContext()
 	defer cancel()
-	if rec, err = Fresh(ctx, *b, rec); err != nil && rec.Expired(b.Store.Now()) {
+	if rec, err = b.fresh(ctx, rec); err != nil && rec.Expired(b.Store.Now()) {
 		return err
 	}
 	ans := dockerCredential{ServerURL: server}

@@ -2,102 +2,17 @@ package helper
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/tok-dev/tok/keychain"
-	"github.com/tok-dev/tok/platform"
 )
 
-func (b Backend) client() *platform.Client {
-	if b.Client != nil {
-		return b.Client
-	}
-	return platform.DefaultClient()
-}
-
-// Fresh returns rec with a usable access token: when under a minute is left and the record
-// has a refresh token, it is refreshed first (once across all tok processes). A refusal marks
-// the record rejected and says to sign in again.
-func Fresh(ctx context.Context, b Backend, rec keychain.Record) (keychain.Record, error) {
-	now := b.Store.Now()
-	if !rec.NeedsRefresh(now) {
+// fresh gives rec with a usable token, through the backend's Fresh when it has one.
+func (b Backend) fresh(ctx context.Context, rec keychain.Record) (keychain.Record, error) {
+	if b.Fresh == nil {
 		return rec, nil
 	}
-	return Refresh(ctx, b, rec, func(r keychain.Record) bool { return r.NeedsRefresh(b.Store.Now()) })
-}
-
-// Refresh renews rec's access token with its refresh token when stale says the stored record
-// needs it (always, for tok refresh).
-func Refresh(ctx context.Context, b Backend, rec keychain.Record, stale func(keychain.Record) bool) (keychain.Record, error) {
-	if rec.RefreshToken == "" {
-		return rec, fmt.Errorf("the token for %s has no refresh token: %w; sign in again with tok login %s", rec.Target, keychain.ErrCannotRenew, rec.Target)
-	}
-	target, err := rec.ParsedTarget()
-	if err != nil {
-		return rec, err
-	}
-	renewed, err := b.Store.Renew(ctx, rec, stale, func(ctx context.Context, cur keychain.Record) (keychain.Record, error) {
-		resp, err := b.client().JWTRefresh(ctx, target.URL(), cur.RefreshToken)
-		if err != nil {
-			return cur, err
-		}
-		cur.Secret = resp.AccessToken
-		if resp.RefreshToken != "" {
-			cur.RefreshToken = resp.RefreshToken // rotated: stored with its access token, in one write
-		}
-		cur.Expires = resp.Expiry(b.Store.Now())
-		return cur, nil
-	})
-	if errors.Is(err, platform.ErrRefused) {
-		_ = b.Store.MarkRejected(renewed, target.HostPort())
-		return renewed, fmt.Errorf("the refresh token for %s was %w; sign in again with: tok login %s", target.URL(), platform.ErrRefused, target.URL())
-	}
-	if err != nil {
-		return renewed, fmt.Errorf("refreshing the token for %s: %w", target.URL(), err)
-	}
-	return renewed, nil
-}
-
-// Session returns a Curvenote session token for rec: the cached one while 30 s or more are
-// left (unless fresh asks for a new one, as a check against the server does), else a new one
-// from the exchange, cached in the store, once across processes. The exchange goes only to
-// the token's aud when its host is Curvenote's.
-func Session(ctx context.Context, b Backend, rec keychain.Record, fresh bool) (keychain.SessionToken, error) {
-	if !fresh && rec.SessionValid(b.Store.Now()) {
-		return *rec.Session, nil
-	}
-	stale := func(r keychain.Record) bool { return !r.SessionValid(b.Store.Now()) }
-	if fresh {
-		var had string
-		if rec.Session != nil {
-			had = rec.Session.Token
-		}
-		stale = func(r keychain.Record) bool { return r.Session == nil || r.Session.Token == had }
-	}
-	plat, _ := b.Registry.Named("curvenote")
-	aud := plat.CurvenoteAudience(rec.Secret)
-	if aud == "" {
-		return keychain.SessionToken{}, fmt.Errorf("the token for %s names no Curvenote host in its aud claim; tok sends a token only to Curvenote's own hosts", rec.Target)
-	}
-	renewed, err := b.Store.Renew(ctx, rec, stale,
-		func(ctx context.Context, cur keychain.Record) (keychain.Record, error) {
-			token, exp, err := b.client().CurvenoteSession(ctx, aud, cur.Secret)
-			if err != nil {
-				return cur, err
-			}
-			cur.Session = &keychain.SessionToken{Token: token, Expires: exp}
-			return cur, nil
-		})
-	if errors.Is(err, platform.ErrRefused) {
-		_ = b.Store.MarkRejected(renewed, "")
-		return keychain.SessionToken{}, fmt.Errorf("the token for %s was %w (revoked or expired); get a new one from your Curvenote profile and run: tok set curvenote", rec.Target, platform.ErrRefused)
-	}
-	if err != nil {
-		return keychain.SessionToken{}, fmt.Errorf("minting a Curvenote session token: %w", err)
-	}
-	return *renewed.Session, nil
+	return b.Fresh(ctx, rec)
 }
 
 // helperContext bounds a helper's network work so git and docker never wait long.

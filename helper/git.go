@@ -1,6 +1,7 @@
 package helper
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,12 +13,12 @@ import (
 	"github.com/tok-dev/tok/platform"
 )
 
-// Backend is what the helpers need: an opened store, the platforms, and an HTTP client for
-// refreshes (nil: platform.DefaultClient).
+// Backend is what the helpers need: an opened store, the platforms, and Fresh, which renews a
+// record that is about to expire (nil: no renewal).
 type Backend struct {
 	Store    *keychain.Store
 	Registry *platform.Registry
-	Client   *platform.Client
+	Fresh    func(context.Context, keychain.Record) (keychain.Record, error)
 }
 
 // Opener opens the backend; it is called only once the input is known to be valid.
@@ -102,7 +103,7 @@ func gitGet(b Backend, req *GitCredential, target keychain.Target, out io.Writer
 	}
 	ctx, cancel := helperContext()
 	defer cancel()
-	if fresh, err := Fresh(ctx, b, rec); err != nil {
+	if fresh, err := b.fresh(ctx, rec); err != nil {
 		if rec.Expired(b.Store.Now()) {
 			return err // git then asks its next helper or the user
 		}

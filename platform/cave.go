@@ -1,11 +1,8 @@
 package platform
 
 import (
-	"context"
 	"fmt"
-	"net/http"
 	"regexp"
-	"strings"
 )
 
 var caveToken = regexp.MustCompile(`^[0-9a-f]{32}$`)
@@ -23,11 +20,4 @@ var cave = Platform{
 		return nil
 	},
 	Describe: "CAVE / CloudVolume token (32 hex characters)",
-}
-
-// VerifyCAVE lists the info service's datastacks with the token as Bearer (what CAVEclient's
-// setup-token does); ErrRefused means the token is revoked.
-func (c *Client) VerifyCAVE(ctx context.Context, server, token string) error {
-	return c.do(ctx, withHeader(jsonRequest(http.MethodGet, strings.TrimSuffix(server, "/")+"/info/api/v2/datastacks", nil),
-		"Authorization", "Bearer "+token), nil)
 }

@@ -1,10 +1,7 @@
 package platform
 
 import (
-	"context"
-	"encoding/base64"
 	"fmt"
-	"net/http"
 	"strings"
 )
 
@@ -21,11 +18,4 @@ var codeOcean = Platform{
 		return nil
 	},
 	Describe: "Code Ocean access token (cop_...), sent as the Basic-auth user name",
-}
-
-// VerifyCodeOcean makes a cheap authenticated read of https://DOMAIN/api/v1/ with the token as
-// the Basic user name; ErrRefused means the token is revoked.
-func (c *Client) VerifyCodeOcean(ctx context.Context, domain, token string) error {
-	return c.do(ctx, withHeader(jsonRequest(http.MethodGet, strings.TrimSuffix(domain, "/")+"/api/v1/", nil),
-		"Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(token+":"))), nil)
 }

@@ -1,12 +1,9 @@
 package platform
 
 import (
-	"context"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/tok-dev/tok/keychain"
 )
@@ -67,21 +64,4 @@ func (p Platform) CurvenoteAudience(token string) string {
 		}
 	}
 	return ""
-}
-
-// CurvenoteSession trades a user token for a session token (about 15 minutes): POST <aud>
-// with the user token as Bearer; the answer is {"session": JWT}. aud must come from
-// CurvenoteAudience.
-func (c *Client) CurvenoteSession(ctx context.Context, aud, userToken string) (string, time.Time, error) {
-	var out struct {
-		Session string `json:"session"`
-	}
-	if err := c.do(ctx, withHeader(jsonRequest(http.MethodPost, aud, nil), "Authorization", "Bearer "+userToken), &out); err != nil {
-		return "", time.Time{}, err
-	}
-	claims, ok := keychain.ReadClaims(out.Session)
-	if out.Session == "" || !ok {
-		return "", time.Time{}, fmt.Errorf("the Curvenote session exchange answered without a session token")
-	}
-	return out.Session, claims.Expires, nil
 }

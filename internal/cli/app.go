@@ -12,6 +12,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
+	"github.com/tok-dev/tok/internal/lifecycle"
 	"github.com/tok-dev/tok/internal/setup"
 	"github.com/tok-dev/tok/keychain"
 )
@@ -190,4 +191,9 @@ func flagsFirst(app *ucli.App, args []string) []string {
 	}
 	out := append([]string{}, args[:prefix]...)
 	return append(append(out, flags...), rest...)
+}
+
+// renewer renews tokens in this process (tok itself links the HTTP client; the helpers do not).
+func renewer(env *setup.Env, store *keychain.Store) lifecycle.Renewer {
+	return lifecycle.Renewer{Store: store, Registry: env.Registry}
 }

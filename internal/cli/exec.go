@@ -8,6 +8,7 @@ import (
 
 	"github.com/tok-dev/tok/helper"
 	"github.com/tok-dev/tok/internal/busguard"
+	"github.com/tok-dev/tok/internal/lifecycle"
 	"github.com/tok-dev/tok/internal/setup"
 	"github.com/tok-dev/tok/keychain"
 )
@@ -108,7 +109,7 @@ Tokens that can be refreshed are refreshed before the program starts when under 
 			if err != nil {
 				return err
 			}
-			if records, err = freshRecords(c, stdio, env.Backend(store), records, c.Bool("session")); err != nil {
+			if records, err = freshRecords(c, stdio, renewer(env, store), records, c.Bool("session")); err != nil {
 				return err
 			}
 			plan, err := helper.PlanExec(busguard.Environ(), records, env.Registry, helper.ExecOptions{
@@ -136,10 +137,10 @@ Tokens that can be refreshed are refreshed before the program starts when under 
 // freshRecords refreshes what can be refreshed and, for Curvenote records with --session or
 // their own session setting, swaps the API token for a session token. A failure to refresh is
 // a warning while the old token still works, and an error once it has expired.
-func freshRecords(c *ucli.Context, stdio IO, b helper.Backend, records []keychain.Record, session bool) ([]keychain.Record, error) {
+func freshRecords(c *ucli.Context, stdio IO, b lifecycle.Renewer, records []keychain.Record, session bool) ([]keychain.Record, error) {
 	out := make([]keychain.Record, 0, len(records))
 	for _, rec := range records {
-		fresh, err := helper.Fresh(c.Context, b, rec)
+		fresh, err := b.Fresh(c.Context, rec)
 		if err != nil {
 			if rec.Expired(b.Store.Now()) {
 				return nil, err
@@ -148,7 +149,7 @@ func freshRecords(c *ucli.Context, stdio IO, b helper.Backend, records []keychai
 			fresh = rec
 		}
 		if fresh.Platform == "curvenote" && (session || fresh.UseSession) {
-			session, err := helper.Session(c.Context, b, fresh, false)
+			session, err := b.Session(c.Context, fresh, false)
 			if err != nil {
 				return nil, err
 			}

@@ -5,7 +5,6 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/tok-dev/tok/helper"
 )
 
 func getCommand(stdio IO) *ucli.Command {
@@ -35,7 +34,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			if fresh, err := helper.Fresh(c.Context, env.Backend(store), rec); err != nil {
+			if fresh, err := renewer(env, store).Fresh(c.Context, rec); err != nil {
 				if rec.Expired(store.Now()) {
 					return err
 				}

@@ -10,9 +10,8 @@ import (
 	ucli "github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
-	"github.com/tok-dev/tok/helper"
 	"github.com/tok-dev/tok/keychain"
-	"github.com/tok-dev/tok/platform"
+	"github.com/tok-dev/tok/platform/remote"
 )
 
 func loginCommand(stdio IO) *ucli.Command {
@@ -62,8 +61,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			b := env.Backend(store)
-			resp, err := platform.DefaultClient().JWTLogin(c.Context, target.URL(), c.String("username"), password, scopes)
+			resp, err := remote.DefaultClient().JWTLogin(c.Context, target.URL(), c.String("username"), password, scopes)
 			if err != nil {
 				return fmt.Errorf("signing in to %s: %w", target.URL(), err)
 			}
@@ -75,7 +73,7 @@ Examples:
 			if claims, ok := keychain.ReadClaims(resp.AccessToken); ok && len(claims.Scopes) > 0 {
 				rec.Scopes = claims.Scopes
 			}
-			key, err := b.Store.Save(target, rec)
+			key, err := store.Save(target, rec)
 			if err != nil {
 				return err
 			}
@@ -115,6 +113,10 @@ func refreshCommand(stdio IO) *ucli.Command {
 		Name:      "refresh",
 		Usage:     "refresh TARGET's access token now with its refresh token",
 		ArgsUsage: "TARGET",
+		Flags: []ucli.Flag{
+			&ucli.BoolFlag{Name: "due", Usage: "only if under a minute is left (what the git and docker helpers run)"},
+			&ucli.BoolFlag{Name: "quick", Usage: "give the server 3 s and one retry, as helpers must", Hidden: true},
+		},
 		Description: `tok refreshes by itself when under a minute is left; this forces one.
 
 Example:
@@ -131,12 +133,24 @@ Example:
 			if err != nil {
 				return err
 			}
-			before := rec.RefreshToken
-			rec, err = helper.Refresh(c.Context, env.Backend(store), rec, func(r keychain.Record) bool { return r.RefreshToken == before })
+			r := renewer(env, store)
+			stale := func(cur keychain.Record) bool { return cur.RefreshToken == rec.RefreshToken }
+			if c.Bool("due") {
+				if !rec.NeedsRefresh(store.Now()) {
+					return nil
+				}
+				stale = func(cur keychain.Record) bool { return cur.NeedsRefresh(store.Now()) }
+			}
+			if c.Bool("quick") {
+				r.Client = remote.QuickClient()
+			}
+			rec, err = r.Refresh(c.Context, rec, stale)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdio.Stderr, "Refreshed the token for %s (%s).\n", rec.Target, expiryText(rec.Expires, store.Now()))
+			if !c.Bool("due") {
+				fmt.Fprintf(stdio.Stderr, "Refreshed the token for %s (%s).\n", rec.Target, expiryText(rec.Expires, store.Now()))
+			}
 			return nil
 		},
 	}

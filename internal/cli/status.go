@@ -10,9 +10,9 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/tok-dev/tok/helper"
+	"github.com/tok-dev/tok/internal/lifecycle"
 	"github.com/tok-dev/tok/keychain"
-	"github.com/tok-dev/tok/platform"
+	"github.com/tok-dev/tok/platform/remote"
 )
 
 type statusRecord struct {
@@ -83,7 +83,7 @@ func statusCommand(stdio IO) *ucli.Command {
 					s.State = "rejected"
 				}
 				if verify && e.Err == nil {
-					s.Verified, s.VerifyError = verifyRecord(c.Context, env.Backend(store), e.Record)
+					s.Verified, s.VerifyError = verifyRecord(c.Context, renewer(env, store), e.Record)
 					if s.Verified == verdictExpired || s.Verified == verdictRevoked {
 						expired++
 					}
@@ -170,20 +170,17 @@ const expiringSoon = 24 * time.Hour
 
 // verifyRecord asks the record's platform whether its token works. Each record's answer (or
 // failure) is its own; a slow server costs at most the client's short timeouts.
-func verifyRecord(ctx context.Context, b helper.Backend, rec keychain.Record) (string, string) {
+func verifyRecord(ctx context.Context, b lifecycle.Renewer, rec keychain.Record) (string, string) {
 	now := b.Store.Now()
 	target, err := rec.ParsedTarget()
 	if err != nil {
 		return verdictError, err.Error()
 	}
-	client := b.Client
-	if client == nil {
-		client = platform.DefaultClient()
-	}
+	client := remote.DefaultClient()
 	var check error
 	switch rec.Platform {
 	case "curvenote":
-		_, check = helper.Session(ctx, b, rec, true)
+		_, check = b.Session(ctx, rec, true)
 	case "codeocean":
 		check = client.VerifyCodeOcean(ctx, target.Scheme+"://"+target.HostPort(), rec.Secret)
 	case "cave":
@@ -195,11 +192,11 @@ func verifyRecord(ctx context.Context, b helper.Backend, rec keychain.Record) (s
 			}
 			return verdictUnknown, "tok knows no check for this platform"
 		}
-		rec, check = helper.Fresh(ctx, b, rec)
+		rec, check = b.Fresh(ctx, rec)
 	}
 	switch {
 	case check == nil:
-	case errors.Is(check, platform.ErrRefused):
+	case errors.Is(check, remote.ErrRefused):
 		return verdictRevoked, oneLineErr(check)
 	default:
 		if rec.Expired(now) {

@@ -1,12 +1,17 @@
 package setup
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"io"
-	"net/http"
-	"time"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 
+	"github.com/tok-dev/tok/internal/busguard"
 	"github.com/tok-dev/tok/keychain"
-	"github.com/tok-dev/tok/platform"
 
 	"github.com/tok-dev/tok/helper"
 )
@@ -37,12 +42,45 @@ func DockerHelper(action string, in io.Reader, out, errw io.Writer) int {
 	return helper.Docker(action, in, out, errw, Version, openHelperBackend)
 }
 
-// Backend bundles the store with the platforms and an HTTP client whose patience fits the
-// mode: helpers give a server 3 s and one retry, commands 5 s and two.
+// Backend bundles the store with the platforms. Its Fresh renews a token that is about to
+// expire by running "tok refresh --due": the helpers never link net/http (it would cost them
+// more start-up time than all their own work), and single flight across processes is the same.
 func (e *Env) Backend(store *keychain.Store) helper.Backend {
-	client := platform.DefaultClient()
-	if e.Mode == Helper {
-		client = &platform.Client{HTTP: &http.Client{Timeout: 3 * time.Second}, Attempts: 2, Backoff: 200 * time.Millisecond}
+	return helper.Backend{Store: store, Registry: e.Registry, Fresh: func(ctx context.Context, rec keychain.Record) (keychain.Record, error) {
+		if !rec.NeedsRefresh(store.Now()) {
+			return rec, nil
+		}
+		return refreshThroughTok(ctx, store, rec)
+	}}
+}
+
+func refreshThroughTok(ctx context.Context, store *keychain.Store, rec keychain.Record) (keychain.Record, error) {
+	tok := "tok"
+	if self, err := os.Executable(); err == nil {
+		sibling := filepath.Join(filepath.Dir(self), "tok"+filepath.Ext(self))
+		if _, err := os.Stat(sibling); err == nil {
+			tok = sibling
+		}
 	}
-	return helper.Backend{Store: store, Registry: e.Registry, Client: client}
+	cmd := exec.CommandContext(ctx, tok, "refresh", "--due", "--quick", rec.Target)
+	cmd.Env = busguard.Environ()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	runErr := cmd.Run()
+	t, err := rec.ParsedTarget()
+	if err != nil {
+		return rec, err
+	}
+	current, _, err := store.Find(t)
+	if err != nil {
+		return rec, err
+	}
+	if runErr != nil {
+		msg := strings.TrimPrefix(strings.TrimSpace(stderr.String()), "tok: ")
+		if msg == "" {
+			msg = "tok refresh: " + runErr.Error()
+		}
+		return current, errors.New(msg)
+	}
+	return current, nil
 }
