@@ -90,6 +90,17 @@ func Open(opts Options) (*Store, error) {
 			skipped = append(skipped, name+": "+unregisteredReason(name))
 			continue
 		}
+		if name == BackendSecretService {
+			// Opening is lazy; in the default order, probe that a usable login keyring is there.
+			_, err := withDeadline(name, opts.Timeout, func() (struct{}, error) { return struct{}{}, checkSecretService() })
+			if errors.Is(err, ErrTimeout) {
+				return nil, err
+			}
+			if err != nil {
+				skipped = append(skipped, name+": "+err.Error())
+				continue
+			}
+		}
 		ring, err := openBackend(name, opts)
 		if errors.Is(err, ErrTimeout) {
 			return nil, err // a hung keychain is reported, never silently replaced by another store
@@ -220,14 +231,13 @@ func openBackend(name string, opts Options) (keyring.Keyring, error) {
 		PassPrefix:               ServiceName,
 		WinCredPrefix:            ServiceName,
 	}
+	if name == BackendSecretService {
+		ring := newSecretServiceRing(func() (keyring.Keyring, error) { return openWithReason(cfg) })
+		return timedRing{ring: ring, backend: name, timeout: opts.Timeout}, nil
+	}
 	ring, err := withDeadline(name, opts.Timeout, func() (keyring.Keyring, error) { return openWithReason(cfg) })
 	if err != nil {
 		return nil, err
-	}
-	if name == BackendSecretService {
-		if err := checkSecretService(opts.Timeout); err != nil {
-			return nil, err
-		}
 	}
 	var wrapped keyring.Keyring = ring
 	switch name {

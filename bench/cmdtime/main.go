@@ -20,6 +20,7 @@ func main() {
 	runs := flag.Int("n", 200, "runs of each command")
 	warmup := flag.Int("warmup", 10, "untimed runs of each command first")
 	stdin := flag.String("stdin", "", "standard input for every run")
+	group := flag.String("group", "", "a label for the first column (rows only, no table header)")
 	flag.Parse()
 	var cmds [][]string
 	for _, a := range flag.Args() {
@@ -43,28 +44,38 @@ func main() {
 		os.Exit(2)
 	}
 	times := make([][]time.Duration, len(valid))
+	peaks := make([]int64, len(valid))
 	for i := 0; i < *warmup+*runs; i++ {
 		for j, c := range valid {
-			d, err := runOnce(c, *stdin)
+			d, rss, err := runOnce(c, *stdin)
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "%s: %v\n", strings.Join(c, " "), err)
 				os.Exit(1)
 			}
 			if i >= *warmup {
 				times[j] = append(times[j], d)
+				peaks[j] = max(peaks[j], rss)
 			}
 		}
 	}
 	base := median(times[0])
-	fmt.Println("| command | median | ratio |")
-	fmt.Println("|---|---|---|")
+	if *group == "" {
+		fmt.Println("| command | median | ratio | peak RSS |")
+		fmt.Println("|---|---|---|---|")
+	}
 	for j, c := range valid {
 		m := median(times[j])
-		fmt.Printf("| `%s` | %.2f ms | %.2f× |\n", strings.Join(c, " "), float64(m.Microseconds())/1000, float64(m)/float64(base))
+		row := fmt.Sprintf("| `%s` | %.2f ms | %.2f× | %.1f MiB |", strings.Join(c, " "), float64(m.Microseconds())/1000, float64(m)/float64(base), float64(peaks[j])/1024)
+		if *group != "" {
+			row = "| " + *group + " " + row
+		}
+		fmt.Println(row)
 	}
 }
 
-func runOnce(args []string, stdin string) (time.Duration, error) {
+// runOnce runs a command and gives its wall time and peak resident memory (KiB; for a command
+// that starts others, the largest of them).
+func runOnce(args []string, stdin string) (time.Duration, int64, error) {
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var errb bytes.Buffer
@@ -73,9 +84,9 @@ func runOnce(args []string, stdin string) (time.Duration, error) {
 	err := cmd.Run()
 	d := time.Since(start)
 	if err != nil {
-		return d, fmt.Errorf("%v: %s", err, strings.TrimSpace(errb.String()))
+		return d, 0, fmt.Errorf("%v: %s", err, strings.TrimSpace(errb.String()))
 	}
-	return d, nil
+	return d, maxRSS(cmd.ProcessState), nil
 }
 
 func median(ds []time.Duration) time.Duration {

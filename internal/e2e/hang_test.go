@@ -15,6 +15,12 @@ func (h hungService) OpenSession(alg string, input dbus.Variant) (dbus.Variant, 
 	return dbus.MakeVariant(""), "/", nil
 }
 
+// SearchItems hangs the same way on the login collection, where a lookup starts.
+func (h hungService) SearchItems(attrs map[string]string) ([]dbus.ObjectPath, *dbus.Error) {
+	<-h.release
+	return nil, nil
+}
+
 func hangSecretService(t *testing.T, addr string) func() {
 	t.Helper()
 	conn, err := dbus.Dial(addr)
@@ -29,6 +35,9 @@ func hangSecretService(t *testing.T, addr string) func() {
 	}
 	h := hungService{release: make(chan struct{})}
 	if err := conn.Export(h, "/org/freedesktop/secrets", "org.freedesktop.Secret.Service"); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.Export(h, "/org/freedesktop/secrets/collection/login", "org.freedesktop.Secret.Collection"); err != nil {
 		t.Fatal(err)
 	}
 	if reply, err := conn.RequestName("org.freedesktop.secrets", dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# The side-by-side benchmarks: one command that installs the comparison tools (Debian packages),
+# builds tok as releases are built, and prints one markdown table. Every figure is a median of
+# N runs (default 200), every ratio is measured in the same run, commands interleaved, so the
+# shared machine's noise falls on all of them alike.
+#
+#   bash bench/run.sh         # full run, for README's Performance section
+#   bash bench/run.sh 10      # a short run (CI does this so the script cannot rot)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n="${1:-200}"
+
+if [ -z "${TOK_BENCH_INNER:-}" ]; then
+  need=(git gnome-keyring dbus dbus-x11 pass gnupg golang-docker-credential-helpers)
+  missing=()
+  for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if ((${#missing[@]})); then
+    sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null >/dev/null
+  fi
+  # A private session bus for gnome-keyring, gone when the run ends.
+  exec env TOK_BENCH_INNER=1 dbus-run-session -- bash "$0" "$n" 2> >(grep -v 'fd limit' >&2)
+fi
+
+work="$(mktemp -d)"
+cleanup() {
+  "$work/bin/tok" lock >/dev/null 2>&1 || true
+  GNUPGHOME="$work/gnupg" gpgconf --kill all >/dev/null 2>&1 || true
+  git credential-cache --socket "$work/cache.sock" exit >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+# Built as releases are on Linux: without cgo (a cgo build links libc dynamically, +1 ms a start).
+CGO_ENABLED=0 go build -o "$work/bin/" ./cmd/... ./bench/cmdtime
+mkdir -p "$work/home" "$work/run" "$work/gnupg" && chmod 700 "$work/run" "$work/gnupg"
+export HOME="$work/home" XDG_DATA_HOME="$work/data" XDG_STATE_HOME="$work/state" XDG_CONFIG_HOME="$work/config"
+export XDG_RUNTIME_DIR="$work/run" GNUPGHOME="$work/gnupg" PASSWORD_STORE_DIR="$work/pass"
+export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL="$work/gitconfig" PATH="$work/bin:$PATH"
+unset TOK_FILE_PASSPHRASE TOK_VAULT_CACHE
+export TOK_BACKEND=vault # tok's default without a desktop keychain; rows below name other backends
+bin="$work/bin"
+secret=the-token-0123456789abcdef
+
+# The stores under comparison, each holding one credential for the same host.
+echo -n login | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+gpg --batch --pinentry-mode loopback --passphrase '' --quick-gen-key bench@example.invalid default default never >/dev/null 2>&1
+pass init bench@example.invalid >/dev/null
+printf 'https://bench:%s@git.example.org\n' "$secret" > "$work/git-credentials"
+cache="cache --socket=$work/cache.sock --timeout=3600"
+printf 'protocol=https\nhost=git.example.org\nusername=bench\npassword=%s\n\n' "$secret" | git -c credential.helper= -c "credential.helper=$cache" credential approve
+for backend in vault secret-service file; do
+  printf %s "$secret" | TOK_BACKEND=$backend TOK_FILE_PASSPHRASE=bench tok set https://git.example.org --username bench --env BENCH_TOKEN >/dev/null 2>&1
+  printf %s "$secret" | TOK_BACKEND=$backend TOK_FILE_PASSPHRASE=bench tok set reg.example.org --username bench --registry >/dev/null 2>&1
+done
+TOK_FILE_PASSPHRASE=bench tok unlock --timeout 1h >/dev/null
+printf '{"ServerURL":"reg.example.org","Username":"bench","Secret":"%s"}' "$secret" | docker-credential-secretservice store
+printf '{"ServerURL":"reg.example.org","Username":"bench","Secret":"%s"}' "$secret" | docker-credential-pass store
+
+fill=$'protocol=https\nhost=git.example.org\n\n'
+g() { echo git -c credential.helper= -c "credential.helper=$1" credential fill; }
+echo "Run on $(date -u +%Y-%m-%d), $(uname -sm), $(nproc) cores, $(go version | cut -d' ' -f3), $n runs each: \`bash bench/run.sh $n\`"
+echo
+echo "| comparison | command | median | ratio | peak RSS |"
+echo "|---|---|---|---|---|"
+cmdtime -n "$n" -group "git fill (vs store)" -stdin "$fill" \
+  git -c credential.helper= -c "credential.helper=store --file=$work/git-credentials" credential fill ::: \
+  git -c credential.helper= -c "credential.helper=$cache" credential fill ::: \
+  git -c credential.helper= -c "credential.helper=$bin/git-credential-tok" credential fill ::: \
+  git -c credential.helper= -c credential.helper=tok credential fill ::: \
+  env TOK_BACKEND=secret-service git -c credential.helper= -c "credential.helper=$bin/git-credential-tok" credential fill ::: \
+  env TOK_BACKEND=file TOK_FILE_PASSPHRASE=bench git -c credential.helper= -c "credential.helper=$bin/git-credential-tok" credential fill
+cmdtime -n "$n" -group "helper alone" -stdin "$fill" "$bin/git-credential-tok" get
+cmdtime -n "$n" -group "docker get (vs secretservice)" -stdin reg.example.org \
+  docker-credential-secretservice get ::: \
+  env TOK_BACKEND=secret-service "$bin/docker-credential-tok" get ::: \
+  "$bin/docker-credential-tok" get
+cmdtime -n "$n" -group "docker get (vs pass)" -stdin reg.example.org \
+  docker-credential-pass get ::: \
+  env TOK_BACKEND=secret-service "$bin/docker-credential-tok" get ::: \
+  "$bin/docker-credential-tok" get
+cmdtime -n "$n" -group "exec (vs true)" "$(command -v true)" ::: tok exec -- "$(command -v true)"
+
+# In-process lookup at 10, 1,000 and 10,000 records (go test -bench), file backend and memory.
+bench=$(go test -run '^$' -bench 'BenchmarkLookup' -benchtime "$((n * 20))x" ./keychain/ 2>/dev/null | grep '^BenchmarkLookup')
+for kind in BenchmarkLookup/ BenchmarkLookupFile/; do
+  for q in hit miss; do
+    t10=$(echo "$bench" | grep "^${kind}records=10/$q" | awk '{print $3}')
+    t10k=$(echo "$bench" | grep "^${kind}records=10000/$q" | awk '{print $3}')
+    t1k=$(echo "$bench" | grep "^${kind}records=1000/$q" | awk '{print $3}')
+    name=${kind%/}; name=${name#Benchmark}
+    awk -v a="$t10" -v b="$t1k" -v c="$t10k" -v k="$name $q" 'BEGIN { printf "| lookup (10k vs 10) | %s: 10 / 1,000 / 10,000 records | %.1f / %.1f / %.1f µs | %.2f× | |\n", k, a/1000, b/1000, c/1000, c/a }'
+  done
+done
+
+# 20 helpers at the moment of expiry: refresh requests the server saw (end-to-end test).
+line=$(go test -count=1 -run 'TestConcurrentRefreshSingleFlight' -v ./internal/e2e/ 2>&1 | grep -o '20 concurrent.*' || echo "test did not run")
+echo "| refresh at expiry | 20 concurrent git credential fill | ${line#20 concurrent git credential fill at expiry: } | | |"
+
+for b in tok git-credential-tok docker-credential-tok; do
+  echo "| binary size | $b | $(( $(stat -c %s "$bin/$b") / 1024 / 1024 )) MiB (static, CGO_ENABLED=0) | | |"
+done
