@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 n="${1:-200}"
 
 if [ -z "${TOK_BENCH_INNER:-}" ]; then
-  need=(git gnome-keyring dbus dbus-x11 pass gnupg golang-docker-credential-helpers)
+  need=(git gnome-keyring dbus dbus-x11 pass gnupg golang-docker-credential-helpers time)
   missing=()
   for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if ((${#missing[@]})); then
@@ -38,7 +38,9 @@ export HOME="$work/home" XDG_DATA_HOME="$work/data" XDG_STATE_HOME="$work/state"
 export XDG_RUNTIME_DIR="$work/run" GNUPGHOME="$work/gnupg" PASSWORD_STORE_DIR="$work/pass"
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL="$work/gitconfig" PATH="$work/bin:$PATH"
 unset TOK_FILE_PASSPHRASE TOK_VAULT_CACHE
-export TOK_BACKEND=vault # tok's default without a desktop keychain; rows below name other backends
+export TOK_BACKEND=vault # tok's default without a desktop keychain; rows below name other backends.
+# Rows for the vault run without the session bus (env -u DBUS_SESSION_BUS_ADDRESS), as on the
+# headless machines it is for: with a bus, keyring's init connects to it in every process.
 bin="$work/bin"
 secret=the-token-0123456789abcdef
 
@@ -61,25 +63,25 @@ fill=$'protocol=https\nhost=git.example.org\n\n'
 g() { echo git -c credential.helper= -c "credential.helper=$1" credential fill; }
 echo "Run on $(date -u +%Y-%m-%d), $(uname -sm), $(nproc) cores, $(go version | cut -d' ' -f3), $n runs each: \`bash bench/run.sh $n\`"
 echo
-echo "| comparison | command | median | ratio | peak RSS |"
-echo "|---|---|---|---|---|"
+echo "| comparison | command | median | ratio |"
+echo "|---|---|---|---|"
 cmdtime -n "$n" -group "git fill (vs store)" -stdin "$fill" \
   git -c credential.helper= -c "credential.helper=store --file=$work/git-credentials" credential fill ::: \
   git -c credential.helper= -c "credential.helper=$cache" credential fill ::: \
-  git -c credential.helper= -c "credential.helper=$bin/git-credential-tok" credential fill ::: \
-  git -c credential.helper= -c credential.helper=tok credential fill ::: \
+  env -u DBUS_SESSION_BUS_ADDRESS git -c credential.helper= -c "credential.helper=$bin/git-credential-tok" credential fill ::: \
+  env -u DBUS_SESSION_BUS_ADDRESS git -c credential.helper= -c credential.helper=tok credential fill ::: \
   env TOK_BACKEND=secret-service git -c credential.helper= -c "credential.helper=$bin/git-credential-tok" credential fill ::: \
   env TOK_BACKEND=file TOK_FILE_PASSPHRASE=bench git -c credential.helper= -c "credential.helper=$bin/git-credential-tok" credential fill
-cmdtime -n "$n" -group "helper alone" -stdin "$fill" "$bin/git-credential-tok" get
+cmdtime -n "$n" -group "helper alone" -stdin "$fill" env -u DBUS_SESSION_BUS_ADDRESS "$bin/git-credential-tok" get
 cmdtime -n "$n" -group "docker get (vs secretservice)" -stdin reg.example.org \
   docker-credential-secretservice get ::: \
   env TOK_BACKEND=secret-service "$bin/docker-credential-tok" get ::: \
-  "$bin/docker-credential-tok" get
+  env -u DBUS_SESSION_BUS_ADDRESS "$bin/docker-credential-tok" get
 cmdtime -n "$n" -group "docker get (vs pass)" -stdin reg.example.org \
   docker-credential-pass get ::: \
   env TOK_BACKEND=secret-service "$bin/docker-credential-tok" get ::: \
-  "$bin/docker-credential-tok" get
-cmdtime -n "$n" -group "exec (vs true)" "$(command -v true)" ::: tok exec -- "$(command -v true)"
+  env -u DBUS_SESSION_BUS_ADDRESS "$bin/docker-credential-tok" get
+cmdtime -n "$n" -group "exec (vs true)" "$(command -v true)" ::: env -u DBUS_SESSION_BUS_ADDRESS "$bin/tok" exec -- "$(command -v true)"
 
 # In-process lookup at 10, 1,000 and 10,000 records (go test -bench), file backend and memory.
 bench=$(go test -run '^$' -bench 'BenchmarkLookup' -benchtime "$((n * 20))x" ./keychain/ 2>/dev/null | grep '^BenchmarkLookup')
@@ -89,14 +91,21 @@ for kind in BenchmarkLookup/ BenchmarkLookupFile/; do
     t10k=$(echo "$bench" | grep "^${kind}records=10000/$q" | awk '{print $3}')
     t1k=$(echo "$bench" | grep "^${kind}records=1000/$q" | awk '{print $3}')
     name=${kind%/}; name=${name#Benchmark}
-    awk -v a="$t10" -v b="$t1k" -v c="$t10k" -v k="$name $q" 'BEGIN { printf "| lookup (10k vs 10) | %s: 10 / 1,000 / 10,000 records | %.1f / %.1f / %.1f µs | %.2f× | |\n", k, a/1000, b/1000, c/1000, c/a }'
+    awk -v a="$t10" -v b="$t1k" -v c="$t10k" -v k="$name $q" 'BEGIN { printf "| lookup (10k vs 10) | %s: 10 / 1,000 / 10,000 records | %.1f / %.1f / %.1f µs | %.2f× |\n", k, a/1000, b/1000, c/1000, c/a }'
   done
 done
 
 # 20 helpers at the moment of expiry: refresh requests the server saw (end-to-end test).
 line=$(go test -count=1 -run 'TestConcurrentRefreshSingleFlight' -v ./internal/e2e/ 2>&1 | grep -o '20 concurrent.*' || echo "test did not run")
-echo "| refresh at expiry | 20 concurrent git credential fill | ${line#20 concurrent git credential fill at expiry: } | | |"
+echo "| refresh at expiry | 20 concurrent git credential fill | ${line#20 concurrent git credential fill at expiry: } | |"
 
 for b in tok git-credential-tok docker-credential-tok; do
-  echo "| binary size | $b | $(( $(stat -c %s "$bin/$b") / 1024 / 1024 )) MiB (static, CGO_ENABLED=0) | | |"
+  echo "| binary size | $b | $(( $(stat -c %s "$bin/$b") / 1024 / 1024 )) MiB (static, CGO_ENABLED=0) | |"
 done
+# Peak memory of one helper call (GNU time's maximum resident set size).
+peak() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
+echo "| peak memory | git-credential-tok get (vault) | $(printf %s "$fill" | peak "$bin/git-credential-tok" get) KiB | |"
+echo "| peak memory | docker-credential-tok get (vault) | $(printf reg.example.org | peak "$bin/docker-credential-tok" get) KiB | |"
+echo "| peak memory | docker-credential-tok get (secret-service) | $(printf reg.example.org | TOK_BACKEND=secret-service peak "$bin/docker-credential-tok" get) KiB | |"
+echo "| peak memory | docker-credential-secretservice get | $(printf reg.example.org | peak docker-credential-secretservice get) KiB | |"
+echo "| peak memory | tok exec -- true | $(peak tok exec -- true) KiB | |"

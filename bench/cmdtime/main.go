@@ -44,28 +44,26 @@ func main() {
 		os.Exit(2)
 	}
 	times := make([][]time.Duration, len(valid))
-	peaks := make([]int64, len(valid))
 	for i := 0; i < *warmup+*runs; i++ {
 		for j, c := range valid {
-			d, rss, err := runOnce(c, *stdin)
+			d, err := runOnce(c, *stdin)
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "%s: %v\n", strings.Join(c, " "), err)
 				os.Exit(1)
 			}
 			if i >= *warmup {
 				times[j] = append(times[j], d)
-				peaks[j] = max(peaks[j], rss)
 			}
 		}
 	}
 	base := median(times[0])
 	if *group == "" {
-		fmt.Println("| command | median | ratio | peak RSS |")
-		fmt.Println("|---|---|---|---|")
+		fmt.Println("| command | median | ratio |")
+		fmt.Println("|---|---|---|")
 	}
 	for j, c := range valid {
 		m := median(times[j])
-		row := fmt.Sprintf("| `%s` | %.2f ms | %.2f× | %.1f MiB |", strings.Join(c, " "), float64(m.Microseconds())/1000, float64(m)/float64(base), float64(peaks[j])/1024)
+		row := fmt.Sprintf("| `%s` | %.2f ms | %.2f× |", strings.Join(c, " "), float64(m.Microseconds())/1000, float64(m)/float64(base))
 		if *group != "" {
 			row = "| " + *group + " " + row
 		}
@@ -73,9 +71,9 @@ func main() {
 	}
 }
 
-// runOnce runs a command and gives its wall time and peak resident memory (KiB; for a command
-// that starts others, the largest of them).
-func runOnce(args []string, stdin string) (time.Duration, int64, error) {
+// runOnce runs a command and gives its wall time. (Peak memory is measured apart, with
+// GNU time: a Go parent's rusage for a child counts memory shared before exec.)
+func runOnce(args []string, stdin string) (time.Duration, error) {
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var errb bytes.Buffer
@@ -84,9 +82,9 @@ func runOnce(args []string, stdin string) (time.Duration, int64, error) {
 	err := cmd.Run()
 	d := time.Since(start)
 	if err != nil {
-		return d, 0, fmt.Errorf("%v: %s", err, strings.TrimSpace(errb.String()))
+		return d, fmt.Errorf("%v: %s", err, strings.TrimSpace(errb.String()))
 	}
-	return d, maxRSS(cmd.ProcessState), nil
+	return d, nil
 }
 
 func median(ds []time.Duration) time.Duration {

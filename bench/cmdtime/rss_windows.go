@@ -1,7 +1,0 @@
-//go:build windows
-
-package main
-
-import "os"
-
-func maxRSS(*os.ProcessState) int64 { return 0 }
