@@ -20,7 +20,7 @@ if [ -z "${TOK_BENCH_INNER:-}" ]; then
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null >/dev/null
   fi
   # A private session bus for gnome-keyring, gone when the run ends.
-  exec env TOK_BENCH_INNER=1 dbus-run-session -- bash "$0" "$n" 2> >(grep -v 'fd limit' >&2)
+  exec env TOK_BENCH_INNER=1 dbus-run-session -- bash "$0" "$n"
 fi
 
 work="$(mktemp -d)"
@@ -56,7 +56,7 @@ for backend in vault secret-service file; do
   printf %s "$secret" | TOK_BACKEND=$backend TOK_FILE_PASSPHRASE=bench tok set https://git.example.org --username bench --env BENCH_TOKEN >/dev/null 2>&1
   printf %s "$secret" | TOK_BACKEND=$backend TOK_FILE_PASSPHRASE=bench tok set reg.example.org --username bench --registry >/dev/null 2>&1
 done
-TOK_FILE_PASSPHRASE=bench tok unlock --timeout 1h >/dev/null
+TOK_FILE_PASSPHRASE=bench tok unlock --timeout 1h >/dev/null 2>&1
 printf '{"ServerURL":"reg.example.org","Username":"bench","Secret":"%s"}' "$secret" | docker-credential-secretservice store
 printf '{"ServerURL":"reg.example.org","Username":"bench","Secret":"%s"}' "$secret" | docker-credential-pass store
 
