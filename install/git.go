@@ -29,6 +29,21 @@ type Git struct {
 	Out    io.Writer // where --dry-run prints the commands, and what was done
 	// Env is the environment for git (nil: this process's).
 	Env []string
+	// Helper is the value written; empty means HelperName. An absolute path to
+	// git-credential-tok saves git an extra process per request.
+	Helper string
+}
+
+func (g Git) helper() string {
+	if g.Helper == "" {
+		return HelperName
+	}
+	return g.Helper
+}
+
+// isTokHelper reports whether a credential.helper value is one tok install writes.
+func isTokHelper(v string) bool {
+	return v == HelperName || strings.HasSuffix(v, "/git-credential-tok") || strings.HasSuffix(v, `\git-credential-tok.exe`)
 }
 
 func (g Git) scope() string {
@@ -93,12 +108,12 @@ func (g Git) Install(targets []GitTarget) (int, error) {
 		if err != nil {
 			return changed, err
 		}
-		if len(have) < 2 || have[len(have)-2] != "" || have[len(have)-1] != HelperName {
+		if len(have) < 2 || have[len(have)-2] != "" || have[len(have)-1] != g.helper() {
 			key := "credential." + t.URL + ".helper"
 			if err := g.change("--add", key, ""); err != nil {
 				return changed, err
 			}
-			if err := g.change("--add", key, HelperName); err != nil {
+			if err := g.change("--add", key, g.helper()); err != nil {
 				return changed, err
 			}
 			changed++
@@ -118,7 +133,8 @@ func (g Git) Install(targets []GitTarget) (int, error) {
 	return changed, nil
 }
 
-// Uninstall removes what Install added for every URL whose helper list ends in "", tok:
+// Uninstall removes what Install added for every URL whose helper list ends in "", tok (or
+// an absolute path to git-credential-tok):
 // those two values and a useHttpPath=true beside them; other helpers stay.
 func (g Git) Uninstall() (int, error) {
 	out, err := g.run("--get-regexp", `^credential\..*\.helper$`)
@@ -129,7 +145,7 @@ func (g Git) Uninstall() (int, error) {
 	removed := 0
 	for _, line := range strings.Split(out, "\n") {
 		key, value, _ := strings.Cut(line, " ")
-		if value != HelperName || !strings.HasPrefix(key, "credential.") {
+		if !isTokHelper(value) || !strings.HasPrefix(key, "credential.") {
 			continue
 		}
 		url := strings.TrimSuffix(strings.TrimPrefix(key, "credential."), ".helper")
@@ -137,7 +153,7 @@ func (g Git) Uninstall() (int, error) {
 			continue
 		}
 		seen[url] = true
-		if err := g.change("--unset-all", "credential."+url+".helper", "^(tok)?$"); err != nil {
+		if err := g.change("--unset-all", "credential."+url+".helper", "^(tok|.*[/\\\\]git-credential-tok(\\.exe)?)?$"); err != nil {
 			return removed, err
 		}
 		if v, _ := g.run("--get", "credential."+url+".useHttpPath"); strings.TrimSpace(v) == "true" {
@@ -155,5 +171,5 @@ func (g Git) Asks(url string) bool {
 	cmd := exec.Command("git", "config", "--get-urlmatch", "credential.helper", url)
 	cmd.Env = g.Env
 	out, err := cmd.Output()
-	return err == nil && strings.TrimSpace(string(out)) == HelperName
+	return err == nil && isTokHelper(strings.TrimSpace(string(out)))
 }
