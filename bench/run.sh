@@ -45,18 +45,28 @@ export TOK_BACKEND=vault # tok's default without a desktop keychain; rows below 
 bin="$work/bin"
 secret=the-token-0123456789abcdef
 
+# quiet runs a setup step, showing its output only when it fails.
+quiet() { local out; out=$("$@" 2>&1) || { printf '%s: %s\n' "$*" "$out" >&2; return 1; }; }
+
 # The stores under comparison, each holding one credential for the same host.
+# gnome-keyring-daemon --unlock returns before the daemon owns its bus name; a client asking in
+# between has D-Bus start a second, locked daemon, so wait for the name first.
 echo -n login | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-gpg --batch --pinentry-mode loopback --passphrase '' --quick-gen-key bench@example.invalid default default never >/dev/null 2>&1
-pass init bench@example.invalid >/dev/null
+for _ in $(seq 100); do
+  dbus-send --session --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.GetNameOwner \
+    string:org.freedesktop.secrets >/dev/null 2>&1 && break
+  sleep 0.1
+done
+quiet gpg --batch --pinentry-mode loopback --passphrase '' --quick-gen-key bench@example.invalid default default never
+quiet pass init bench@example.invalid
 printf 'https://bench:%s@git.example.org\n' "$secret" > "$work/git-credentials"
 cache="cache --socket=$work/cache.sock --timeout=3600"
 printf 'protocol=https\nhost=git.example.org\nusername=bench\npassword=%s\n\n' "$secret" | git -c credential.helper= -c "credential.helper=$cache" credential approve
 for backend in vault secret-service file; do
-  printf %s "$secret" | TOK_BACKEND=$backend TOK_FILE_PASSPHRASE=bench tok set https://git.example.org --username bench --env BENCH_TOKEN >/dev/null 2>&1
-  printf %s "$secret" | TOK_BACKEND=$backend TOK_FILE_PASSPHRASE=bench tok set reg.example.org --username bench --registry >/dev/null 2>&1
+  printf %s "$secret" | quiet env TOK_BACKEND=$backend TOK_FILE_PASSPHRASE=bench tok set https://git.example.org --username bench --env BENCH_TOKEN
+  printf %s "$secret" | quiet env TOK_BACKEND=$backend TOK_FILE_PASSPHRASE=bench tok set reg.example.org --username bench --registry
 done
-TOK_FILE_PASSPHRASE=bench tok unlock --timeout 1h >/dev/null 2>&1
+quiet env TOK_FILE_PASSPHRASE=bench tok unlock --timeout 1h
 printf '{"ServerURL":"reg.example.org","Username":"bench","Secret":"%s"}' "$secret" | docker-credential-secretservice store
 printf '{"ServerURL":"reg.example.org","Username":"bench","Secret":"%s"}' "$secret" | docker-credential-pass store
 

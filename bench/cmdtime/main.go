@@ -78,6 +78,7 @@ func runOnce(args []string, stdin string) (time.Duration, error) {
 	cmd.Stdin = strings.NewReader(stdin)
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
+	cmd.Stdout = &errb // only shown on failure (docker helpers print their errors on stdout)
 	start := time.Now()
 	err := cmd.Run()
 	d := time.Since(start)
