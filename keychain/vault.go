@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"filippo.io/age"
@@ -87,6 +88,15 @@ type Vault struct {
 	identity   *age.X25519Identity
 	passphrase func() (string, error)
 	caches     []IdentityCache
+
+	mu     sync.Mutex
+	opened map[string]openedRecord // by file path; see readRecord
+}
+
+// openedRecord is a record this process has decrypted, with the file version it came from.
+type openedRecord struct {
+	file os.FileInfo
+	item vaultItem
 }
 
 // Exists reports whether the vault has been created.
@@ -260,21 +270,55 @@ func (v *Vault) fileFor(key string) string {
 
 // Get implements keyring.Keyring. A missing record never asks for the passphrase.
 func (v *Vault) Get(key string) (keyring.Item, error) {
-	sealed, err := os.ReadFile(v.fileFor(key))
+	path := v.fileFor(key)
+	it, err := v.readRecord(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return keyring.Item{}, keyring.ErrKeyNotFound
 	}
 	if err != nil {
 		return keyring.Item{}, err
 	}
-	it, err := v.open(sealed, v.fileFor(key))
-	if err != nil {
-		return keyring.Item{}, err
-	}
 	if it.Key != key {
-		return keyring.Item{}, fmt.Errorf("the vault record %s holds another key than its name says: it was tampered with", filepath.Base(v.fileFor(key)))
+		return keyring.Item{}, fmt.Errorf("the vault record %s holds another key than its name says: it was tampered with", filepath.Base(path))
 	}
 	return keyring.Item{Key: it.Key, Data: it.Data, Label: it.Label, Description: it.Description}, nil
+}
+
+// readRecord decrypts the record file at path. Listing decrypts every record to learn its key,
+// and the Store then reads each one it lists: the second read of a file that has not changed
+// since (same file, size and modification time; every write renames a new file into place)
+// is served from memory, so a listing costs one X25519 decryption per record, not two.
+func (v *Vault) readRecord(path string) (vaultItem, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return vaultItem{}, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return vaultItem{}, err
+	}
+	v.mu.Lock()
+	prev, ok := v.opened[path]
+	v.mu.Unlock()
+	if ok && os.SameFile(prev.file, info) && prev.file.Size() == info.Size() && prev.file.ModTime().Equal(info.ModTime()) {
+		return prev.item, nil
+	}
+	sealed, err := io.ReadAll(f)
+	if err != nil {
+		return vaultItem{}, err
+	}
+	it, err := v.open(sealed, path)
+	if err != nil {
+		return vaultItem{}, err
+	}
+	v.mu.Lock()
+	if v.opened == nil {
+		v.opened = map[string]openedRecord{}
+	}
+	v.opened[path] = openedRecord{file: info, item: it}
+	v.mu.Unlock()
+	return it, nil
 }
 
 func (v *Vault) open(sealed []byte, path string) (vaultItem, error) {
@@ -293,6 +337,12 @@ func (v *Vault) open(sealed []byte, path string) (vaultItem, error) {
 		return vaultItem{}, fmt.Errorf("the vault record %s is damaged or was tampered with (%v); delete it and store the token again", filepath.Base(path), err)
 	}
 	return it, nil
+}
+
+func (v *Vault) forget(path string) {
+	v.mu.Lock()
+	delete(v.opened, path)
+	v.mu.Unlock()
 }
 
 // GetMetadata implements keyring.Keyring.
@@ -330,11 +380,13 @@ func (v *Vault) Set(item keyring.Item) error {
 	if err := os.MkdirAll(filepath.Join(v.dir, "records"), 0o700); err != nil {
 		return err
 	}
+	v.forget(v.fileFor(item.Key))
 	return atomicfile.Write(v.fileFor(item.Key), buf.Bytes(), 0o600)
 }
 
 // Remove implements keyring.Keyring.
 func (v *Vault) Remove(key string) error {
+	v.forget(v.fileFor(key))
 	err := os.Remove(v.fileFor(key))
 	if errors.Is(err, os.ErrNotExist) {
 		return keyring.ErrKeyNotFound
@@ -358,11 +410,10 @@ func (v *Vault) Keys() ([]string, error) {
 			continue
 		}
 		path := filepath.Join(dir, e.Name())
-		sealed, err := os.ReadFile(path)
-		if err != nil {
-			continue
+		it, err := v.readRecord(path)
+		if errors.Is(err, os.ErrNotExist) {
+			continue // removed while we listed
 		}
-		it, err := v.open(sealed, path)
 		if errors.Is(err, ErrVaultLocked) || errors.Is(err, ErrWrongPassphrase) {
 			return nil, err
 		}

@@ -1,11 +1,20 @@
 package platform
 
-import (
-	"fmt"
-	"regexp"
-)
+import "fmt"
 
-var caveToken = regexp.MustCompile(`^[0-9a-f]{32}$`)
+// isCAVEToken reports whether s has a CAVE token's shape: 32 lower-case hex characters. (A
+// loop, not a regexp: compiling one at package init costs every tok start 50 µs.)
+func isCAVEToken(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 var cave = Platform{
 	Name:        "cave",
@@ -14,7 +23,7 @@ var cave = Platform{
 	Auth:        AuthBearer,
 	GitUsername: "token",
 	Check: func(secret string) error {
-		if !caveToken.MatchString(secret) {
+		if !isCAVEToken(secret) {
 			return fmt.Errorf("the secret %w a CAVE token: those are 32 lower-case hex characters (from the server's /auth/api/v1/create_token page)", ErrFormat)
 		}
 		return nil

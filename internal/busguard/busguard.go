@@ -8,8 +8,8 @@
 package busguard
 
 import (
-	"fmt"
 	"os"
+	"strconv"
 )
 
 const envName = "DBUS_SESSION_BUS_ADDRESS"
@@ -23,8 +23,9 @@ func init() {
 	if os.Getenv(envName) != "" {
 		return
 	}
+	runtimeDir := "/run/user/" + strconv.Itoa(os.Getuid()) + "/"
 	for _, name := range []string{"bus", "dbus-session"} {
-		if _, err := os.Stat(fmt.Sprintf("/run/user/%d/%s", os.Getuid(), name)); err == nil {
+		if _, err := os.Stat(runtimeDir + name); err == nil {
 			return // godbus finds the user's bus there itself
 		}
 	}
