@@ -33,7 +33,7 @@ cleanup() {
 trap cleanup EXIT
 # Built as releases are on Linux (goreleaser.yaml): without cgo (a cgo build links libc
 # dynamically, +1 ms a start), without urfave/cli's man-page generator (+0.4 ms of init), stripped.
-CGO_ENABLED=0 go build -trimpath -tags urfave_cli_no_docs -ldflags "-s -w" -o "$work/bin/" ./cmd/... ./bench/cmdtime
+CGO_ENABLED=0 go build -trimpath -tags urfave_cli_no_docs -ldflags "-s -w" -o "$work/bin/" ./cmd/... ./bench/cmdtime ./bench/execfloor
 mkdir -p "$work/home" "$work/run" "$work/gnupg" && chmod 700 "$work/run" "$work/gnupg"
 export HOME="$work/home" XDG_DATA_HOME="$work/data" XDG_STATE_HOME="$work/state" XDG_CONFIG_HOME="$work/config"
 export XDG_RUNTIME_DIR="$work/run" GNUPGHOME="$work/gnupg" PASSWORD_STORE_DIR="$work/pass"
@@ -96,7 +96,8 @@ cmdtime -n "$n" -group "docker get (vs pass)" -stdin reg.example.org \
   docker-credential-pass get ::: \
   env TOK_BACKEND=secret-service "$bin/docker-credential-tok" get ::: \
   env -u DBUS_SESSION_BUS_ADDRESS "$bin/docker-credential-tok" get
-nobus cmdtime -n "$n" -group "exec (vs true)" "$(command -v true)" ::: "$bin/tok" exec -- "$(command -v true)"
+# execfloor is a Go program that only execs its arguments: what any Go wrapper costs here.
+nobus cmdtime -n "$n" -group "exec (vs true)" "$(command -v true)" ::: execfloor "$(command -v true)" ::: "$bin/tok" exec -- "$(command -v true)"
 
 # In-process lookup at 10, 1,000 and 10,000 records (go test -bench), file backend and memory.
 bench=$(go test -run '^$' -bench 'BenchmarkLookup' -benchtime "$((n * 20))x" ./keychain/ 2>/dev/null | grep '^BenchmarkLookup')
