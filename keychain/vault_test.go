@@ -2,7 +2,10 @@ package keychain
 
 import (
 	"errors"
+	"fmt"
+	"os"
 	"testing"
+	"time"
 
 	"github.com/99designs/keyring"
 )
@@ -67,5 +70,80 @@ func TestVaultListingThenReadingDecryptsOnce(t *testing.T) {
 	}
 	if _, err := v.Get("tok:https://b.example"); !errors.Is(err, keyring.ErrKeyNotFound) {
 		t.Fatalf("Get of a removed record = %v; want ErrKeyNotFound", err)
+	}
+}
+
+// heldIdentity is an IdentityCache holding one unlocked identity, as the kernel keyring or
+// tok agent does for a helper process.
+type heldIdentity struct{ identity string }
+
+func (h heldIdentity) Load(string) (string, time.Time, error) {
+	return h.identity, time.Now().Add(time.Hour), nil
+}
+func (heldIdentity) Keep(string, string, time.Time) error { return nil }
+func (heldIdentity) Forget(string) error                  { return nil }
+func (heldIdentity) Name() string                         { return "test" }
+
+// BenchmarkLookupVault is a helper's lookup on an unlocked vault of n records, as a new process
+// makes it: the vault opened afresh each time (so nothing decrypted earlier is reused), the
+// identity from the cache, the record found among n others and decrypted.
+func BenchmarkLookupVault(b *testing.B) {
+	for _, n := range []int{10, 1000, 10000} {
+		dir := b.TempDir()
+		v, err := OpenVault(dir, func() (string, error) { return "pw", nil }, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s := NewStore(v, BackendVault, "test", "", 0)
+		if _, err := s.Save(mustTarget(b, "seed.example.net"), Record{Secret: "s", Source: SourceSet}); err != nil {
+			b.Fatal(err)
+		}
+		hit := Target{Scheme: "https", Host: fmt.Sprintf("host%d.example.net", n/2)}
+		if _, err := s.Save(hit, Record{Secret: "s", Source: SourceSet}); err != nil {
+			b.Fatal(err)
+		}
+		// The others are copies of one sealed record under their own names: a lookup never
+		// opens them, and writing n records one by one (each synced) would take minutes.
+		sealed, err := os.ReadFile(v.fileFor(mustTarget(b, "seed.example.net").Key()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := 0; i < n; i++ {
+			if i == n/2 {
+				continue
+			}
+			tg := Target{Scheme: "https", Host: fmt.Sprintf("host%d.example.net", i)}
+			if err := os.WriteFile(v.fileFor(tg.Key()), sealed, 0o600); err != nil {
+				b.Fatal(err)
+			}
+		}
+		identity, err := v.Identity()
+		if err != nil {
+			b.Fatal(err)
+		}
+		cache := []IdentityCache{heldIdentity{identity}}
+		fresh := func() *Store {
+			v, err := OpenVault(dir, nil, cache)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return NewStore(v, BackendVault, "test", "", 0)
+		}
+		hitReq, _ := ParseRequest(fmt.Sprintf("https://host%d.example.net/org/repo.git", n/2))
+		missReq, _ := ParseRequest("https://a.b.unknown.example.com/x")
+		b.Run(fmt.Sprintf("records=%d/hit", n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := fresh().Lookup(hitReq); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("records=%d/miss", n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := fresh().Lookup(missReq); !errors.Is(err, ErrNotFound) {
+					b.Fatalf("miss = %v", err)
+				}
+			}
+		})
 	}
 }
