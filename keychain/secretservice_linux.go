@@ -20,16 +20,23 @@ var (
 )
 
 // secretServiceRing reads the Secret Service itself, in at most three D-Bus round trips
-// (search the login collection; open a session and fetch the secret only on a hit), where
-// keyring's Get takes five and its Open two more: a helper's whole lookup is a few
-// milliseconds less. Writes, removals and listing go to keyring's own backend, opened on first
-// use. Items are keyring's (attribute profile=<key>, JSON item as the secret), so either side
-// reads what the other wrote.
+// (search; open a session and fetch the secret only on a hit), where keyring's Get takes five
+// and its Open two more: a helper's whole lookup is a few milliseconds less. Writes, removals
+// and listing go to keyring's own backend, opened on first use. Items are keyring's (attribute
+// profile=<key>, JSON item as the secret), so either side reads what the other wrote.
+//
+// The search goes to the Service object, not the login collection's: gnome-keyring re-exports
+// a collection's object now and then (after its keyring file changes), and a call arriving
+// meanwhile is answered "Method SearchItems is not implemented" (seen about once in a few
+// thousand reads). Results are kept to the login collection by their paths.
 type secretServiceRing struct {
 	open    func() (keyring.Keyring, error)
 	once    sync.Once
 	inner   keyring.Keyring
 	openErr error
+
+	checkOnce sync.Once
+	checkErr  error
 }
 
 func newSecretServiceRing(open func() (keyring.Keyring, error)) *secretServiceRing {
@@ -38,11 +45,17 @@ func newSecretServiceRing(open func() (keyring.Keyring, error)) *secretServiceRi
 
 func (r *secretServiceRing) writer() (keyring.Keyring, error) {
 	r.once.Do(func() {
-		if r.openErr = checkSecretService(); r.openErr == nil {
+		if r.openErr = r.check(); r.openErr == nil {
 			r.inner, r.openErr = r.open()
 		}
 	})
 	return r.inner, r.openErr
+}
+
+// check is checkSecretService, asked once per process.
+func (r *secretServiceRing) check() error {
+	r.checkOnce.Do(func() { r.checkErr = checkSecretService() })
+	return r.checkErr
 }
 
 func mapSecretServiceErr(err error) error {
@@ -59,22 +72,40 @@ func mapSecretServiceErr(err error) error {
 	return err
 }
 
+// inLoginCollection gives the first of paths that is an item of the login collection.
+func inLoginCollection(paths []dbus.ObjectPath) (dbus.ObjectPath, bool) {
+	for _, p := range paths {
+		if strings.HasPrefix(string(p), loginCollection+"/") {
+			return p, true
+		}
+	}
+	return "", false
+}
+
 // Get implements keyring.Keyring.
 func (r *secretServiceRing) Get(key string) (keyring.Item, error) {
 	conn, err := dbus.SessionBus()
 	if err != nil {
 		return keyring.Item{}, err
 	}
-	var paths []dbus.ObjectPath
-	err = conn.Object(libsecret.DBusServiceName, loginCollection).
-		Call("org.freedesktop.Secret.Collection.SearchItems", 0, map[string]string{"profile": key}).Store(&paths)
+	service := conn.Object(libsecret.DBusServiceName, libsecret.DBusPath)
+	var unlocked, locked []dbus.ObjectPath
+	err = service.Call("org.freedesktop.Secret.Service.SearchItems", 0, map[string]string{"profile": key}).Store(&unlocked, &locked)
 	if err != nil {
 		return keyring.Item{}, mapSecretServiceErr(err)
 	}
-	if len(paths) == 0 {
+	path, ok := inLoginCollection(unlocked)
+	if !ok {
+		if _, ok := inLoginCollection(locked); ok {
+			return keyring.Item{}, errLoginLocked
+		}
+		// A missing or locked login keyring would also find nothing: say so rather than
+		// "not found" (one more round trip, on the first miss only).
+		if err := r.check(); err != nil {
+			return keyring.Item{}, err
+		}
 		return keyring.Item{}, keyring.ErrKeyNotFound
 	}
-	service := conn.Object(libsecret.DBusServiceName, libsecret.DBusPath)
 	var output dbus.Variant
 	var session dbus.ObjectPath
 	if err := service.Call("org.freedesktop.Secret.Service.OpenSession", 0, "plain", dbus.MakeVariant("")).Store(&output, &session); err != nil {
@@ -82,10 +113,10 @@ func (r *secretServiceRing) Get(key string) (keyring.Item, error) {
 	}
 	defer conn.Object(libsecret.DBusServiceName, session).Go("org.freedesktop.Secret.Session.Close", dbus.FlagNoReplyExpected, nil)
 	secrets := map[dbus.ObjectPath]libsecret.Secret{}
-	if err := service.Call("org.freedesktop.Secret.Service.GetSecrets", 0, paths[:1], session).Store(&secrets); err != nil {
+	if err := service.Call("org.freedesktop.Secret.Service.GetSecrets", 0, []dbus.ObjectPath{path}, session).Store(&secrets); err != nil {
 		return keyring.Item{}, mapSecretServiceErr(err)
 	}
-	secret, ok := secrets[paths[0]]
+	secret, ok := secrets[path]
 	if !ok {
 		return keyring.Item{}, errLoginLocked // locked items are left out of the answer
 	}

@@ -228,6 +228,33 @@ func TestSecretServiceProblems(t *testing.T) {
 		if r.Code == 0 || !strings.Contains(r.Stderr, "login keyring") {
 			t.Fatalf("exit %d: %q", r.Code, r.Stderr)
 		}
+		// A read finds nothing there either, and says why rather than "not found".
+		r = e.Run("", "tok", "get", "https://api.example.org")
+		if r.Code == 0 || !strings.Contains(r.Stderr, "login keyring") {
+			t.Fatalf("tok get: exit %d: %q", r.Code, r.Stderr)
+		}
+	})
+	t.Run("locked login keyring", func(t *testing.T) {
+		testenv.Require(t, testenv.Have("dbus-send"), "dbus-send (apt install dbus)")
+		e := testenv.NewEnv(t)
+		e.GnomeKeyring(true)
+		e.Vars["TOK_BACKEND"] = "secret-service"
+		if r := e.Run("the-token", "tok", "set", "reg.example.org", "--registry"); r.Code != 0 {
+			t.Fatalf("set: exit %d: %s", r.Code, r.Stderr)
+		}
+		// Locking needs no prompt (unlocking would).
+		if r := e.Run("", "dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.secrets", "/org/freedesktop/secrets",
+			"org.freedesktop.Secret.Service.Lock", "array:objpath:/org/freedesktop/secrets/collection/login"); r.Code != 0 {
+			t.Fatalf("locking the login keyring: %s", r.Stderr)
+		}
+		r := e.Run("", "tok", "get", "reg.example.org")
+		if r.Code == 0 || !strings.Contains(r.Stderr, "locked") || strings.Contains(r.Stdout+r.Stderr, "the-token") {
+			t.Fatalf("tok get on a locked keyring: exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
+		}
+		r = e.Run("reg.example.org", "docker-credential-tok", "get")
+		if r.Code != 1 || !strings.Contains(r.Stdout, "locked") || strings.Contains(r.Stdout, "credentials not found") {
+			t.Fatalf("docker-credential-tok get on a locked keyring: exit %d, stdout %q", r.Code, r.Stdout)
+		}
 	})
 	t.Run("hung provider", func(t *testing.T) {
 		e := testenv.NewEnv(t)
