@@ -156,16 +156,11 @@ func dockerGet(input []byte, open func() error, b *Backend, out io.Writer) error
 	if err := open(); err != nil {
 		return err
 	}
-	rec, err := b.Store.Lookup(t)
+	rec, err := b.handOut(t, nil)
 	if errors.Is(err, keychain.ErrNotFound) {
 		return errDockerNotFound
 	}
 	if err != nil {
-		return err
-	}
-	ctx, cancel := helperContext()
-	defer cancel()
-	if rec, err = b.fresh(ctx, rec); err != nil && rec.Expired(b.Store.Now()) {
 		return err
 	}
 	ans := dockerCredential{ServerURL: server}

@@ -94,22 +94,12 @@ func gitTarget(req *GitCredential) (keychain.Target, error) {
 }
 
 func gitGet(b Backend, req *GitCredential, target keychain.Target, out io.Writer, warn func(error)) error {
-	rec, err := b.Store.Lookup(target)
+	rec, err := b.handOut(target, warn)
 	if errors.Is(err, keychain.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
-		return err
-	}
-	ctx, cancel := helperContext()
-	defer cancel()
-	if fresh, err := b.fresh(ctx, rec); err != nil {
-		if rec.Expired(b.Store.Now()) {
-			return err // git then asks its next helper or the user
-		}
-		warn(err)
-	} else {
-		rec = fresh
+		return err // git then asks its next helper or the user
 	}
 	plat, _ := b.Registry.Named(rec.Platform)
 	ans := &GitCredential{}

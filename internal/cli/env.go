@@ -46,11 +46,7 @@ Examples:
 			if !known && format != "json" {
 				return usageError("--format %q: choose sh, fish, powershell, dotenv or json", format)
 			}
-			env, store, err := openStore()
-			if err != nil {
-				return err
-			}
-			records, err := selectRecords(env, store, c.StringSlice("only"))
+			env, store, records, err := openSelection(c)
 			if err != nil {
 				return err
 			}

@@ -64,6 +64,16 @@ func selectRecords(env *setup.Env, store *keychain.Store, only []string) ([]keyc
 	return out, nil
 }
 
+// openSelection opens the store and selects the records --only names (see selectRecords).
+func openSelection(c *ucli.Context) (*setup.Env, *keychain.Store, []keychain.Record, error) {
+	env, store, err := openStore()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	records, err := selectRecords(env, store, c.StringSlice("only"))
+	return env, store, records, err
+}
+
 func execCommand(stdio IO) *ucli.Command {
 	return &ucli.Command{
 		Name:      "exec",
@@ -101,11 +111,7 @@ Tokens that can be refreshed are refreshed before the program starts when under 
 			if c.NArg() == 0 {
 				return usageError("usage: tok exec [flags] -- PROGRAM [ARGS...]")
 			}
-			env, store, err := openStore()
-			if err != nil {
-				return err
-			}
-			records, err := selectRecords(env, store, c.StringSlice("only"))
+			env, store, records, err := openSelection(c)
 			if err != nil {
 				return err
 			}

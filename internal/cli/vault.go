@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -16,9 +15,15 @@ const DefaultUnlockTimeout = 10 * time.Hour
 
 // openVault opens the vault whatever the chosen backend (unlock, lock and migrate are about
 // the vault itself).
-func openVault(env *setup.Env) (*keychain.Vault, error) {
+// openVault loads the environment and opens its vault (whatever backend is chosen).
+func openVault() (*setup.Env, *keychain.Vault, error) {
+	env, err := loadEnv()
+	if err != nil {
+		return nil, nil, err
+	}
 	opts := env.StoreOptions()
-	return keychain.OpenVault(opts.VaultDir, opts.Passphrase, opts.VaultCaches)
+	v, err := keychain.OpenVault(opts.VaultDir, opts.Passphrase, opts.VaultCaches)
+	return env, v, err
 }
 
 func unlockCommand(stdio IO) *ucli.Command {
@@ -35,16 +40,12 @@ Examples:
    tok unlock --timeout 2h`,
 		Flags: []ucli.Flag{&ucli.DurationFlag{Name: "timeout", Value: DefaultUnlockTimeout, Usage: "how long the vault stays unlocked"}},
 		Action: func(c *ucli.Context) error {
-			env, err := loadEnv()
-			if err != nil {
-				return err
-			}
-			v, err := openVault(env)
+			env, v, err := openVault()
 			if err != nil {
 				return err
 			}
 			if !v.Exists() {
-				return errors.New("there is no vault yet: store a token first (tok set), which creates it")
+				return keychain.ErrNoVault
 			}
 			identity, err := v.Identity()
 			if err != nil {
@@ -71,11 +72,7 @@ func lockCommand(stdio IO) *ucli.Command {
 		Usage:       "forget the unlocked vault key (kernel keyring and tok agent)",
 		Description: "Example:\n   tok lock",
 		Action: func(c *ucli.Context) error {
-			env, err := loadEnv()
-			if err != nil {
-				return err
-			}
-			v, err := openVault(env)
+			env, v, err := openVault()
 			if err != nil {
 				return err
 			}
