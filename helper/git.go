@@ -122,7 +122,7 @@ func gitGet(b Backend, req *GitCredential, target keychain.Target, out io.Writer
 }
 
 func isJWT(s string) bool {
-	_, ok := keychain.ReadClaims(s)
+	_, ok := platform.ReadClaims(s)
 	return ok
 }
 

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"golang.org/x/net/idna"
+
+	"github.com/tok-dev/tok/internal/hostname"
 )
 
 // Target is a canonical credential target: the key a record is stored under and the shape every
@@ -220,25 +222,15 @@ func TargetFromKey(key string) (Target, bool) {
 	return t, t.Key() == key
 }
 
-// IsLoopback reports whether the host is this machine: localhost, *.localhost, 127.0.0.0/8, ::1.
-func IsLoopback(host string) bool {
-	h := strings.Trim(host, "[]")
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
-}
-
 // Candidates lists the keys that may answer a request, most specific first: exact host with
 // the longest path prefix down to no path, then wildcard parents; for each, the request's
 // username first and then no username. Its length depends only on the request, never on the
 // number of records stored.
 func Candidates(req Target) []Target {
 	schemes := []string{req.Scheme}
-	if req.Scheme == "http" && IsLoopback(req.Host) {
+	if req.Scheme == "http" && hostname.IsLoopback(req.Host) {
 		schemes = append(schemes, "https")
-	} else if req.Scheme == "https" && IsLoopback(req.Host) {
+	} else if req.Scheme == "https" && hostname.IsLoopback(req.Host) {
 		schemes = append(schemes, "http")
 	}
 	var out []Target

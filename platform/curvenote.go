@@ -5,7 +5,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/tok-dev/tok/keychain"
+	"github.com/tok-dev/tok/internal/hostname"
 )
 
 // CurvenoteHosts are the hosts a Curvenote token may name in its aud and be sent to:
@@ -23,7 +23,7 @@ var curvenote = Platform{
 }
 
 func checkCurvenote(secret string) error {
-	c, ok := keychain.ReadClaims(secret)
+	c, ok := ReadClaims(secret)
 	if !ok {
 		return fmt.Errorf("the secret %w a Curvenote token: Curvenote tokens are JWTs (three dot-separated parts); copy it from your Curvenote profile's API tab", ErrFormat)
 	}
@@ -40,7 +40,7 @@ func checkCurvenote(secret string) error {
 // aud's host is one of p's hosts, and "" otherwise: a token never decides on its own where it
 // is sent. https only, except for a loopback host the user has added to the platform.
 func (p Platform) CurvenoteAudience(token string) string {
-	c, ok := keychain.ReadClaims(token)
+	c, ok := ReadClaims(token)
 	if !ok {
 		return ""
 	}
@@ -50,7 +50,7 @@ func (p Platform) CurvenoteAudience(token string) string {
 			continue
 		}
 		host := strings.ToLower(u.Hostname())
-		loopback := keychain.IsLoopback(host)
+		loopback := hostname.IsLoopback(host)
 		if u.Scheme != "https" && !(u.Scheme == "http" && loopback) {
 			continue
 		}

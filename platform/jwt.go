@@ -2,8 +2,6 @@ package platform
 
 import (
 	"fmt"
-
-	"github.com/tok-dev/tok/keychain"
 )
 
 var jwtPlatform = Platform{
@@ -11,7 +9,7 @@ var jwtPlatform = Platform{
 	Auth:        AuthBearer,
 	GitUsername: "token",
 	Check: func(secret string) error {
-		if _, ok := keychain.ReadClaims(secret); !ok {
+		if _, ok := ReadClaims(secret); !ok {
 			return fmt.Errorf("the secret %w a JWT (three dot-separated base64url parts)", ErrFormat)
 		}
 		return nil

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/tok-dev/tok/keychain"
+	"github.com/tok-dev/tok/platform"
 	"github.com/tok-dev/tok/platform/remote"
 )
 
@@ -70,7 +71,7 @@ Examples:
 				Username: c.String("username"), Platform: "jwt", Source: keychain.SourceLogin, Scopes: scopes,
 				Env: c.StringSlice("env"),
 			}
-			if claims, ok := keychain.ReadClaims(resp.AccessToken); ok && len(claims.Scopes) > 0 {
+			if claims, ok := platform.ReadClaims(resp.AccessToken); ok && len(claims.Scopes) > 0 {
 				rec.Scopes = claims.Scopes
 			}
 			key, err := store.Save(target, rec)

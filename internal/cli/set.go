@@ -101,7 +101,7 @@ func runSet(c *ucli.Context, stdio IO) error {
 		}
 		rec.Env = append(rec.Env, name)
 	}
-	if claims, ok := keychain.ReadClaims(secret); ok {
+	if claims, ok := platform.ReadClaims(secret); ok {
 		rec.Expires = claims.Expires
 		rec.Scopes = claims.Scopes
 		if id := claims.Identity(); id != "" {

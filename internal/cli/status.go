@@ -12,6 +12,7 @@ import (
 
 	"github.com/tok-dev/tok/internal/lifecycle"
 	"github.com/tok-dev/tok/keychain"
+	"github.com/tok-dev/tok/platform"
 	"github.com/tok-dev/tok/platform/remote"
 )
 
@@ -66,7 +67,7 @@ func statusCommand(stdio IO) *ucli.Command {
 			expired := 0
 			for _, e := range entries {
 				s := statusRecord{listedRecord: describe(e, now), State: "ok"}
-				if c, ok := keychain.ReadClaims(e.Record.Secret); ok {
+				if c, ok := platform.ReadClaims(e.Record.Secret); ok {
 					s.Subject, s.Name, s.Email, s.Issuer, s.Roles = c.Subject, c.Name, c.Email, c.Issuer, c.Roles
 					s.IssuedAt = timePtr(c.IssuedAt)
 					if len(s.Scopes) == 0 {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/tok-dev/tok/keychain"
+	"github.com/tok-dev/tok/platform"
 )
 
 // curvenotePaths are where the Curvenote CLI keeps settings.json on each OS.
@@ -88,7 +89,7 @@ func curvenoteFound(path string, mode os.FileMode, token, aud, identity string) 
 	}
 	t, _ := keychain.ParseTarget(host)
 	rec := keychain.Record{Secret: token, Platform: "curvenote"}
-	if c, ok := keychain.ReadClaims(token); ok {
+	if c, ok := platform.ReadClaims(token); ok {
 		rec.Expires = c.Expires
 		identity = firstNonEmpty(identity, c.Identity())
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tok-dev/tok/keychain"
+	"github.com/tok-dev/tok/platform"
 )
 
 // jwtCLISource reads the JWT platform CLI's ~/.config/cli/token.json: the login answer
@@ -44,7 +45,7 @@ func jwtCLISource(env Env) ([]Found, []Problem) {
 		return nil, []Problem{{path, fmt.Errorf("its API URL: %v", err)}}
 	}
 	rec := keychain.Record{Secret: tok.AccessToken, RefreshToken: tok.RefreshToken, Platform: "jwt", Username: tok.Username}
-	if c, ok := keychain.ReadClaims(tok.AccessToken); ok {
+	if c, ok := platform.ReadClaims(tok.AccessToken); ok {
 		rec.Expires, rec.Scopes = c.Expires, c.Scopes
 	}
 	if t, err := time.Parse(time.RFC3339, tok.ExpiresAt); err == nil && rec.Expires.IsZero() {

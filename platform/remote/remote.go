@@ -16,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tok-dev/tok/keychain"
+	"github.com/tok-dev/tok/platform"
 )
 
 // ErrRefused means the server answered 401 or 403: the credential is not (or no longer) good.
@@ -135,7 +135,7 @@ type TokenResponse struct {
 
 // Expiry is when the access token expires: its exp claim, else now + expires_in.
 func (r TokenResponse) Expiry(now time.Time) time.Time {
-	if c, ok := keychain.ReadClaims(r.AccessToken); ok && !c.Expires.IsZero() {
+	if c, ok := platform.ReadClaims(r.AccessToken); ok && !c.Expires.IsZero() {
 		return c.Expires
 	}
 	if r.ExpiresIn > 0 {
@@ -179,7 +179,7 @@ func (c *Client) CurvenoteSession(ctx context.Context, aud, userToken string) (s
 	if err := c.do(ctx, withHeader(jsonRequest(http.MethodPost, aud, nil), "Authorization", "Bearer "+userToken), &out); err != nil {
 		return "", time.Time{}, err
 	}
-	claims, ok := keychain.ReadClaims(out.Session)
+	claims, ok := platform.ReadClaims(out.Session)
 	if out.Session == "" || !ok {
 		return "", time.Time{}, fmt.Errorf("the Curvenote session exchange answered without a session token")
 	}

@@ -1,4 +1,4 @@
-package keychain
+package platform
 
 import (
 	"strings"
