@@ -167,11 +167,7 @@ func dockerGet(input []byte, open func() error, b *Backend, out io.Writer) error
 	ans.Username, ans.Secret = basicPair(rec, b.Registry, "")
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(ans); err != nil {
-		return err
-	}
-	b.Store.Touch(rec)
-	return nil
+	return enc.Encode(ans)
 }
 
 // dockerErase deletes the registry credential for the server. A missing one is not an error

@@ -1,7 +1,6 @@
 package helper
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,17 +11,6 @@ import (
 	"github.com/tok-dev/tok/keychain"
 	"github.com/tok-dev/tok/platform"
 )
-
-// Backend is what the helpers need: an opened store, the platforms, and Fresh, which renews a
-// record that is about to expire (nil: no renewal).
-type Backend struct {
-	Store    *keychain.Store
-	Registry *platform.Registry
-	Fresh    func(context.Context, keychain.Record) (keychain.Record, error)
-}
-
-// Opener opens the backend; it is called only once the input is known to be valid.
-type Opener func() (Backend, error)
 
 // Git runs one git credential helper operation and returns the exit status. Malformed input
 // is one line on stderr and status 1; a store that cannot be opened during get is reported on
@@ -114,11 +102,7 @@ func gitGet(b Backend, req *GitCredential, target keychain.Target, out io.Writer
 		ans.HasUsername = true
 		ans.Username, ans.Password = basicPair(rec, b.Registry, req.Username)
 	}
-	if err := WriteGitCredential(out, ans); err != nil {
-		return err
-	}
-	b.Store.Touch(rec)
-	return nil
+	return WriteGitCredential(out, ans)
 }
 
 func isJWT(s string) bool {

@@ -17,9 +17,9 @@ const (
 	SessionMargin = 30 * time.Second
 )
 
-// Renewer computes the renewed record from the current one (a refresh, a session exchange).
+// RenewFunc computes the renewed record from the current one (a refresh, a session exchange).
 // Only the fields it changes are written back, in one write.
-type Renewer func(ctx context.Context, current Record) (Record, error)
+type RenewFunc func(ctx context.Context, current Record) (Record, error)
 
 // NeedsRefresh reports whether the record can and should be refreshed now.
 func (r Record) NeedsRefresh(now time.Time) bool {
@@ -35,7 +35,7 @@ func (r Record) SessionValid(now time.Time) bool {
 // re-reads the record, and calls renew only when stale still says the stored record needs it
 // (another process may have renewed it while this one waited). The renewed record is stored
 // in one write, so a rotated refresh token is never separated from its access token.
-func (s *Store) Renew(ctx context.Context, rec Record, stale func(Record) bool, renew Renewer) (Record, error) {
+func (s *Store) Renew(ctx context.Context, rec Record, stale func(Record) bool, renew RenewFunc) (Record, error) {
 	key, err := rec.ParsedTarget()
 	if err != nil {
 		return rec, err

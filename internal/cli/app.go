@@ -194,6 +194,11 @@ func flagsFirst(app *ucli.App, args []string) []string {
 }
 
 // renewer renews tokens in this process (tok itself links the HTTP client; the helpers do not).
-func renewer(env *setup.Env, store *keychain.Store) lifecycle.Renewer {
-	return lifecycle.Renewer{Store: store, Registry: env.Registry}
+func renewer(env *setup.Env, store *keychain.Store) lifecycle.Service {
+	return lifecycle.Service{Store: store, Registry: env.Registry}
+}
+
+// warnTo says a renewal that failed while the old token still works, on stderr.
+func warnTo(stdio IO) func(error) {
+	return func(err error) { fmt.Fprintln(stdio.Stderr, "tok: warning: "+err.Error()) }
 }

@@ -46,7 +46,7 @@ Examples:
 			if !known && format != "json" {
 				return usageError("--format %q: choose sh, fish, powershell, dotenv or json", format)
 			}
-			env, store, records, err := openSelection(c)
+			env, store, records, err := handOutSelection(c, stdio, false)
 			if err != nil {
 				return err
 			}

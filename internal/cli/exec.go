@@ -64,13 +64,18 @@ func selectRecords(env *setup.Env, store *keychain.Store, only []string) ([]keyc
 	return out, nil
 }
 
-// openSelection opens the store and selects the records --only names (see selectRecords).
-func openSelection(c *ucli.Context) (*setup.Env, *keychain.Store, []keychain.Record, error) {
+// handOutSelection opens the store, selects the records --only names (see selectRecords) and
+// hands each out (renewed when due; see freshRecords).
+func handOutSelection(c *ucli.Context, stdio IO, session bool) (*setup.Env, *keychain.Store, []keychain.Record, error) {
 	env, store, err := openStore()
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	records, err := selectRecords(env, store, c.StringSlice("only"))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	records, err = freshRecords(c, stdio, renewer(env, store), records, session)
 	return env, store, records, err
 }
 
@@ -111,11 +116,8 @@ Tokens that can be refreshed are refreshed before the program starts when under 
 			if c.NArg() == 0 {
 				return usageError("usage: tok exec [flags] -- PROGRAM [ARGS...]")
 			}
-			env, store, records, err := openSelection(c)
+			env, store, records, err := handOutSelection(c, stdio, c.Bool("session"))
 			if err != nil {
-				return err
-			}
-			if records, err = freshRecords(c, stdio, renewer(env, store), records, c.Bool("session")); err != nil {
 				return err
 			}
 			plan, err := helper.PlanExec(busguard.Environ(), records, env.Registry, helper.ExecOptions{
@@ -143,16 +145,12 @@ Tokens that can be refreshed are refreshed before the program starts when under 
 // freshRecords refreshes what can be refreshed and, for Curvenote records with --session or
 // their own session setting, swaps the API token for a session token. A failure to refresh is
 // a warning while the old token still works, and an error once it has expired.
-func freshRecords(c *ucli.Context, stdio IO, b lifecycle.Renewer, records []keychain.Record, session bool) ([]keychain.Record, error) {
+func freshRecords(c *ucli.Context, stdio IO, b lifecycle.Service, records []keychain.Record, session bool) ([]keychain.Record, error) {
 	out := make([]keychain.Record, 0, len(records))
 	for _, rec := range records {
-		fresh, err := b.Fresh(c.Context, rec)
+		fresh, err := b.Store.HandOutRecord(c.Context, rec, b, warnTo(stdio))
 		if err != nil {
-			if rec.Expired(b.Store.Now()) {
-				return nil, err
-			}
-			fmt.Fprintln(stdio.Stderr, "tok: warning: "+err.Error())
-			fresh = rec
+			return nil, err
 		}
 		if fresh.Platform == "curvenote" && (session || fresh.UseSession) {
 			session, err := b.Session(c.Context, fresh, false)

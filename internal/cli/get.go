@@ -33,18 +33,13 @@ Examples:
 			if err != nil {
 				return err
 			}
-			if fresh, err := renewer(env, store).Fresh(c.Context, rec); err != nil {
-				if rec.Expired(store.Now()) {
-					return err
-				}
-				fmt.Fprintln(stdio.Stderr, "tok: warning: "+err.Error())
-			} else {
-				rec = fresh
+			rec, err = store.HandOutRecord(c.Context, rec, renewer(env, store), warnTo(stdio))
+			if err != nil {
+				return err
 			}
 			if rec.Expired(store.Now()) {
 				fmt.Fprintf(stdio.Stderr, "tok: warning: the token for %s %s\n", rec.Target, expiryText(rec.Expires, store.Now()))
 			}
-			store.Touch(rec)
 			_, err = fmt.Fprintln(stdio.Stdout, rec.Secret)
 			return err
 		},

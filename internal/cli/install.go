@@ -3,13 +3,13 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/tok-dev/tok/install"
+	"github.com/tok-dev/tok/internal/setup"
 )
 
 func gitScopeFlags() []ucli.Flag {
@@ -23,11 +23,8 @@ func gitScopeFlags() []ucli.Flag {
 
 // absoluteHelper is git-credential-tok's absolute path: beside this tok, else on PATH.
 func absoluteHelper() (string, error) {
-	if self, err := os.Executable(); err == nil {
-		p := filepath.Join(filepath.Dir(self), "git-credential-tok"+filepath.Ext(self))
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
+	if p := setup.SiblingBinary("git-credential-tok"); filepath.IsAbs(p) {
+		return p, nil
 	}
 	p, err := exec.LookPath("git-credential-tok")
 	if err != nil {

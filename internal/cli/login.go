@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -117,20 +118,26 @@ func refreshCommand(stdio IO) *ucli.Command {
 		Flags: []ucli.Flag{
 			&ucli.BoolFlag{Name: "due", Usage: "only if under a minute is left (what the git and docker helpers run)"},
 			&ucli.BoolFlag{Name: "quick", Usage: "give the server 3 s and one retry, as helpers must", Hidden: true},
+			&ucli.StringFlag{Name: "key", Usage: "the record's stored key, as the helpers name it", Hidden: true},
 		},
 		Description: `tok refreshes by itself when under a minute is left; this forces one.
 
 Example:
    tok refresh https://api.skills.example.org`,
 		Action: func(c *ucli.Context) error {
-			if c.NArg() != 1 {
+			if c.NArg() != 1 && (c.NArg() != 0 || c.String("key") == "") {
 				return usageError("usage: tok refresh TARGET")
 			}
 			env, store, err := openStore()
 			if err != nil {
 				return err
 			}
-			rec, err := findRecord(env, store, c.Args().First(), "")
+			var rec keychain.Record
+			if key := c.String("key"); key != "" {
+				rec, err = storedRecord(store, key)
+			} else {
+				rec, err = findRecord(env, store, c.Args().First(), "")
+			}
 			if err != nil {
 				return err
 			}
@@ -155,4 +162,17 @@ Example:
 			return nil
 		},
 	}
+}
+
+// storedRecord reads the record stored at exactly key (a keychain key, as Target.Key gives).
+func storedRecord(store *keychain.Store, key string) (keychain.Record, error) {
+	t, ok := keychain.TargetFromKey(key)
+	if !ok {
+		return keychain.Record{}, usageError("--key %q is not a tok key", key)
+	}
+	rec, _, err := store.Find(t)
+	if errors.Is(err, keychain.ErrNotFound) {
+		return rec, keychain.NotFoundError(t.String())
+	}
+	return rec, err
 }

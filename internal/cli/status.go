@@ -171,7 +171,7 @@ const expiringSoon = 24 * time.Hour
 
 // verifyRecord asks the record's platform whether its token works. Each record's answer (or
 // failure) is its own; a slow server costs at most the client's short timeouts.
-func verifyRecord(ctx context.Context, b lifecycle.Renewer, rec keychain.Record) (string, string) {
+func verifyRecord(ctx context.Context, b lifecycle.Service, rec keychain.Record) (string, string) {
 	now := b.Store.Now()
 	target, err := rec.ParsedTarget()
 	if err != nil {
@@ -193,7 +193,7 @@ func verifyRecord(ctx context.Context, b lifecycle.Renewer, rec keychain.Record)
 			}
 			return verdictUnknown, "tok knows no check for this platform"
 		}
-		rec, check = b.Fresh(ctx, rec)
+		rec, check = b.Renew(ctx, target, rec)
 	}
 	switch {
 	case check == nil:

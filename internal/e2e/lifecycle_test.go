@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -254,4 +255,79 @@ func TestStatusVerifyPlatforms(t *testing.T) {
 	if r.Code != 1 || !strings.Contains(r.Stdout, "REVOKED") || !strings.Contains(r.Stdout, "VERIFIED") {
 		t.Fatalf("one revoked, one good: %d %s", r.Code, r.Stdout)
 	}
+}
+
+// TestSecondAccountRenewsThroughGit: two tok login accounts on one host, both about to expire.
+// git asking for bob's account makes one refresh request, for bob, and gets bob's new token;
+// ada's record is untouched. (The helpers once named the record by a re-typed URL that tok
+// refresh refused for a second account, and handed out the stale token.)
+func TestSecondAccountRenewsThroughGit(t *testing.T) {
+	testenv.Require(t, testenv.Have("git"), "git")
+	e, srv := lifecycleEnv(t)
+	srv.AddUser("bob", "bobs-password")
+	srv.SetAccessTTL(30 * time.Second)
+	for _, u := range [][2]string{{"ada", "secret-password"}, {"bob", "bobs-password"}} {
+		if r := e.Run(u[1]+"\n", "tok", "login", srv.URL, "--username", u[0], "--password-stdin"); r.Code != 0 {
+			t.Fatalf("tok login %s: %s", u[0], r.Stderr)
+		}
+	}
+	srv.SetAccessTTL(time.Hour)
+	adaBefore := listedRecord(t, e, "ada")
+	host := strings.TrimPrefix(srv.URL, "http://")
+	r := fill(e, "http://bob@"+host+"/repo.git")
+	if r.Code != 0 {
+		t.Fatalf("git fill for bob: exit %d: %s", r.Code, r.Stderr)
+	}
+	if got := srv.RefreshedFor(); len(got) != 1 || got[0] != "bob" {
+		t.Fatalf("refresh requests were for %q, want exactly one for bob (%s)", got, r.Stderr)
+	}
+	token := attr(r.Stdout, "password")
+	if sub := jwtSubject(t, token); sub != "bob" || attr(r.Stdout, "username") != "bob" {
+		t.Fatalf("git was given user %q and a token for %q, want bob's", attr(r.Stdout, "username"), sub)
+	}
+	var exp int64
+	fmt.Sscan(attr(e.Run("protocol=http\nhost="+host+"\nusername=bob\n", "git-credential-tok", "get").Stdout, "password_expiry_utc"), &exp)
+	if left := time.Until(time.Unix(exp, 0)); left < 50*time.Minute {
+		t.Fatalf("bob's token has %s left after the renewal; the renewed one has an hour", left)
+	}
+	if after := listedRecord(t, e, "ada"); after != adaBefore {
+		t.Fatalf("ada's record changed:\nbefore %s\nafter  %s", adaBefore, after)
+	}
+	if n := srv.Refreshes.Load(); n != 1 {
+		t.Fatalf("%d refresh requests in all, want 1", n)
+	}
+}
+
+// listedRecord is tok list --json's entry for user, as JSON text.
+func listedRecord(t *testing.T, e *testenv.Env, user string) string {
+	t.Helper()
+	var entries []map[string]any
+	out := e.Run("", "tok", "list", "--json").Stdout
+	if err := json.Unmarshal([]byte(out), &entries); err != nil {
+		t.Fatalf("tok list --json: %v: %s", err, out)
+	}
+	for _, en := range entries {
+		if en["username"] == user {
+			b, _ := json.Marshal(en)
+			return string(b)
+		}
+	}
+	t.Fatalf("tok list has no record for %s: %s", user, out)
+	return ""
+}
+
+// jwtSubject reads a JWT's sub claim without verifying it.
+func jwtSubject(t *testing.T, token string) string {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWT: %.12q…", token)
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims struct{ Sub string }
+	json.Unmarshal(payload, &claims)
+	return claims.Sub
 }

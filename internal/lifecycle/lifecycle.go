@@ -13,34 +13,32 @@ import (
 	"github.com/tok-dev/tok/platform/remote"
 )
 
-// Renewer renews the records of one store.
-type Renewer struct {
+// Service renews the records of one store over HTTP. It is the keychain.Renewer of the tok
+// command.
+type Service struct {
 	Store    *keychain.Store
 	Registry *platform.Registry
 	Client   *remote.Client // nil: remote.DefaultClient()
 }
 
-func (b Renewer) client() *remote.Client {
+func (b Service) client() *remote.Client {
 	if b.Client != nil {
 		return b.Client
 	}
 	return remote.DefaultClient()
 }
 
-// Fresh returns rec with a usable access token: when under a minute is left and the record
-// has a refresh token, it is refreshed first (once across all tok processes). A refusal marks
-// the record rejected and says to sign in again.
-func (b Renewer) Fresh(ctx context.Context, rec keychain.Record) (keychain.Record, error) {
-	now := b.Store.Now()
-	if !rec.NeedsRefresh(now) {
-		return rec, nil
-	}
+// Renew refreshes the record stored at key while it still needs it (once across all tok
+// processes: another may have renewed it meanwhile). A refusal marks the record rejected and
+// says to sign in again.
+func (b Service) Renew(ctx context.Context, key keychain.Target, rec keychain.Record) (keychain.Record, error) {
+	rec.Target = key.String()
 	return b.Refresh(ctx, rec, func(r keychain.Record) bool { return r.NeedsRefresh(b.Store.Now()) })
 }
 
 // Refresh renews rec's access token with its refresh token when stale says the stored record
 // needs it (always, for tok refresh).
-func (b Renewer) Refresh(ctx context.Context, rec keychain.Record, stale func(keychain.Record) bool) (keychain.Record, error) {
+func (b Service) Refresh(ctx context.Context, rec keychain.Record, stale func(keychain.Record) bool) (keychain.Record, error) {
 	if rec.RefreshToken == "" {
 		return rec, fmt.Errorf("the token for %s has no refresh token: %w; sign in again with tok login %s", rec.Target, keychain.ErrCannotRenew, rec.Target)
 	}
@@ -74,7 +72,7 @@ func (b Renewer) Refresh(ctx context.Context, rec keychain.Record, stale func(ke
 // left (unless fresh asks for a new one, as a check against the server does), else a new one
 // from the exchange, cached in the store, once across processes. The exchange goes only to
 // the token's aud when its host is Curvenote's.
-func (b Renewer) Session(ctx context.Context, rec keychain.Record, fresh bool) (keychain.SessionToken, error) {
+func (b Service) Session(ctx context.Context, rec keychain.Record, fresh bool) (keychain.SessionToken, error) {
 	if !fresh && rec.SessionValid(b.Store.Now()) {
 		return *rec.Session, nil
 	}

@@ -42,36 +42,24 @@ func DockerHelper(action string, in io.Reader, out, errw io.Writer) int {
 	return helper.Docker(action, in, out, errw, Version, openHelperBackend)
 }
 
-// Backend bundles the store with the platforms. Its Fresh renews a token that is about to
-// expire by running "tok refresh --due": the helpers never link net/http (it would cost them
-// more start-up time than all their own work), and single flight across processes is the same.
+// Backend bundles the store with the platforms and the helpers' renewer.
 func (e *Env) Backend(store *keychain.Store) helper.Backend {
-	return helper.Backend{Store: store, Registry: e.Registry, Fresh: func(ctx context.Context, rec keychain.Record) (keychain.Record, error) {
-		if !rec.NeedsRefresh(store.Now()) {
-			return rec, nil
-		}
-		return refreshThroughTok(ctx, store, rec)
-	}}
+	return helper.Backend{Store: store, Registry: e.Registry, Renewer: refreshChild{store: store}}
 }
 
-func refreshThroughTok(ctx context.Context, store *keychain.Store, rec keychain.Record) (keychain.Record, error) {
-	tok := "tok"
-	if self, err := os.Executable(); err == nil {
-		sibling := filepath.Join(filepath.Dir(self), "tok"+filepath.Ext(self))
-		if _, err := os.Stat(sibling); err == nil {
-			tok = sibling
-		}
-	}
-	cmd := exec.CommandContext(ctx, tok, "refresh", "--due", "--quick", rec.Target)
+// refreshChild renews a due token by running "tok refresh --due --key KEY": the helpers never
+// link net/http (it would cost them more start-up time than all their own work), and tok's
+// single flight across processes is the same. The record is named by its stored key, so a
+// second account's token renews as the first's does.
+type refreshChild struct{ store *keychain.Store }
+
+func (r refreshChild) Renew(ctx context.Context, key keychain.Target, rec keychain.Record) (keychain.Record, error) {
+	cmd := exec.CommandContext(ctx, SiblingBinary("tok"), "refresh", "--due", "--quick", "--key", key.Key())
 	cmd.Env = busguard.Environ()
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	runErr := cmd.Run()
-	t, err := rec.ParsedTarget()
-	if err != nil {
-		return rec, err
-	}
-	current, _, err := store.Find(t)
+	current, _, err := r.store.Find(key)
 	if err != nil {
 		return rec, err
 	}
@@ -83,4 +71,18 @@ func refreshThroughTok(ctx context.Context, store *keychain.Store, rec keychain.
 		return current, errors.New(msg)
 	}
 	return current, nil
+}
+
+// SiblingBinary is the path of the tok binary named name beside the running one (a package
+// installs them together), else name itself, found on PATH.
+func SiblingBinary(name string) string {
+	self, err := os.Executable()
+	if err != nil {
+		return name
+	}
+	sibling := filepath.Join(filepath.Dir(self), name+filepath.Ext(self))
+	if _, err := os.Stat(sibling); err != nil {
+		return name
+	}
+	return sibling
 }

@@ -29,6 +29,7 @@ type Server struct {
 	revokedUsers  map[string]bool   // Curvenote user-token subjects that were revoked
 	accessTTL     time.Duration
 	refreshDelay  time.Duration
+	refreshedFor  []string // the user of each refresh request, in order
 
 	Logins, Refreshes, Exchanges, Verifies, Requests atomic.Int64
 	Fail500, Hang                                    atomic.Bool
@@ -73,6 +74,16 @@ func New() *Server {
 func (s *Server) Close() {
 	close(s.hangRelease)
 	s.Server.Close()
+}
+
+// AddUser adds an account that can log in.
+func (s *Server) AddUser(name, password string) { s.mu.Lock(); s.users[name] = password; s.mu.Unlock() }
+
+// RefreshedFor lists the user of each refresh request so far ("" for an unknown token).
+func (s *Server) RefreshedFor() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.refreshedFor...)
 }
 
 // SetAccessTTL sets the lifetime of access tokens issued from now on.
@@ -155,6 +166,7 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
 	delay := s.refreshDelay
 	user, ok := s.refreshTokens[in.RefreshToken]
 	delete(s.refreshTokens, in.RefreshToken) // rotation: a refresh token works once
+	s.refreshedFor = append(s.refreshedFor, user)
 	s.mu.Unlock()
 	time.Sleep(delay)
 	if !ok {

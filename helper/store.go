@@ -1,0 +1,44 @@
+package helper
+
+import (
+	"context"
+	"time"
+
+	"github.com/tok-dev/tok/keychain"
+	"github.com/tok-dev/tok/platform"
+)
+
+// Store is what the git and docker protocols need of tok's store: the hand-out path and the
+// few writes their policies make. *keychain.Store implements it; tests give a stub.
+type Store interface {
+	HandOut(ctx context.Context, req keychain.Target, r keychain.Renewer, warn func(error)) (keychain.Record, error)
+	Find(t keychain.Target) (keychain.Record, keychain.Target, error)
+	Save(t keychain.Target, rec keychain.Record) (keychain.Target, error)
+	Put(t keychain.Target, rec keychain.Record) error
+	Update(t keychain.Target, fn func(*keychain.Record) error) error
+	Delete(t keychain.Target) error
+	List() ([]keychain.Entry, error)
+	Now() time.Time
+}
+
+// Backend is what a helper works with: the store, the platforms, and the renewer that renews
+// a token about to expire (nil: none).
+type Backend struct {
+	Store    Store
+	Registry *platform.Registry
+	Renewer  keychain.Renewer
+}
+
+// Opener opens the backend; it is called only once the input is known to be valid.
+type Opener func() (Backend, error)
+
+// handOut hands out the record for t (keychain.Store.HandOut) within the helpers' deadline.
+func (b Backend) handOut(t keychain.Target, warn func(error)) (keychain.Record, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), helperNetworkDeadline)
+	defer cancel()
+	return b.Store.HandOut(ctx, t, b.Renewer, warn)
+}
+
+// helperNetworkDeadline bounds a helper's network work (a renewal) so git and docker never
+// wait long.
+const helperNetworkDeadline = 20 * time.Second
