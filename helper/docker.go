@@ -18,9 +18,6 @@ const DockerNotFound = "credentials not found in native keychain"
 // MaxDockerInput bounds what a docker client may send: a 1 MiB secret plus its JSON.
 const MaxDockerInput = 1<<20 + 64*1024
 
-// DockerHub is Docker Hub's server URL as the docker CLI spells it.
-const DockerHub = "https://index.docker.io/v1/"
-
 // dockerCredential is the protocol's JSON.
 type dockerCredential struct {
 	ServerURL string `json:"ServerURL"`
@@ -90,26 +87,6 @@ func readDockerInput(in io.Reader) ([]byte, error) {
 	return data, nil
 }
 
-// RegistryTarget is the record a docker server URL names: the registry host and port. Every
-// spelling of one registry (Docker Hub's https://index.docker.io/v1/, host, host:port,
-// https://host/path, upper case) is one target; different hosts or ports never share one.
-func RegistryTarget(server string) (keychain.Target, error) {
-	server = strings.TrimSpace(server)
-	if server == "" {
-		return keychain.Target{}, errors.New("no credentials server URL")
-	}
-	t, err := keychain.ParseRequest(server)
-	if err != nil {
-		return t, err
-	}
-	t.Path, t.Username = "", ""
-	switch t.Host {
-	case "docker.io", "registry-1.docker.io", "registry.hub.docker.com":
-		t.Host = "index.docker.io"
-	}
-	return t, nil
-}
-
 func dockerStore(input []byte, open func() error, b *Backend) error {
 	var c dockerCredential
 	if err := json.NewDecoder(bytes.NewReader(input)).Decode(&c); err != nil {
@@ -124,7 +101,7 @@ func dockerStore(input []byte, open func() error, b *Backend) error {
 	if c.Username == "" {
 		return errors.New("no credentials username")
 	}
-	t, err := RegistryTarget(c.ServerURL)
+	t, err := keychain.RegistryTarget(c.ServerURL)
 	if err != nil {
 		return err
 	}
@@ -146,7 +123,7 @@ func dockerStore(input []byte, open func() error, b *Backend) error {
 
 func dockerGet(input []byte, open func() error, b *Backend, out io.Writer) error {
 	server := strings.TrimSpace(string(input))
-	t, err := RegistryTarget(server)
+	t, err := keychain.RegistryTarget(server)
 	if err != nil {
 		if server == "" {
 			return err
@@ -164,7 +141,8 @@ func dockerGet(input []byte, open func() error, b *Backend, out io.Writer) error
 		return err
 	}
 	ans := dockerCredential{ServerURL: server}
-	ans.Username, ans.Secret = basicPair(rec, b.Registry, "")
+	plat, _ := b.Registry.Named(rec.Platform)
+	ans.Username, ans.Secret = plat.BasicPair(rec.Secret, rec.Username, "")
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(ans)
@@ -174,7 +152,7 @@ func dockerGet(input []byte, open func() error, b *Backend, out io.Writer) error
 // (docker logout tries several spellings); a token that is not a registry credential (an API
 // token put in with tok set) is left alone.
 func dockerErase(input []byte, open func() error, b *Backend) error {
-	t, err := RegistryTarget(string(input))
+	t, err := keychain.RegistryTarget(string(input))
 	if err != nil {
 		return err
 	}
@@ -211,10 +189,7 @@ func dockerList(open func() error, b *Backend, out io.Writer) error {
 		}
 		server := e.Record.ServerURL
 		if server == "" {
-			server = e.Target.HostPort()
-			if e.Target.Host == "index.docker.io" {
-				server = DockerHub
-			}
+			server = keychain.RegistryServer(e.Target)
 		}
 		user := e.Record.Username
 		if user == "" {

@@ -100,7 +100,7 @@ func gitGet(b Backend, req *GitCredential, target keychain.Target, out io.Writer
 		ans.AuthType, ans.Credential = "Bearer", rec.Secret
 	} else {
 		ans.HasUsername = true
-		ans.Username, ans.Password = basicPair(rec, b.Registry, req.Username)
+		ans.Username, ans.Password = plat.BasicPair(rec.Secret, rec.Username, req.Username)
 	}
 	return WriteGitCredential(out, ans)
 }
@@ -204,21 +204,4 @@ func gitErase(b Backend, req *GitCredential, target keychain.Target) error {
 		}
 	}
 	return nil
-}
-
-// basicPair is the user name and password a record travels as over HTTP Basic, in its
-// platform's shape: Code Ocean's token is the user name with an empty password; otherwise the
-// record's user name (else the one asked for, else the platform's default, else "token") and
-// the token as password.
-func basicPair(rec keychain.Record, reg *platform.Registry, asked string) (user, password string) {
-	plat, _ := reg.Named(rec.Platform)
-	if plat.Auth == platform.AuthTokenUsername && rec.Username == "" {
-		return rec.Secret, ""
-	}
-	for _, u := range []string{rec.Username, asked, plat.GitUsername, "token"} {
-		if u != "" {
-			return u, rec.Secret
-		}
-	}
-	return "", rec.Secret
 }

@@ -14,6 +14,7 @@ var CurvenoteHosts = []string{"api.curvenote.com", "scms.curvenote.com", "api.cu
 
 var curvenote = Platform{
 	Name:        "curvenote",
+	Sessions:    true,
 	Hosts:       CurvenoteHosts,
 	TokenEnv:    []string{"CURVENOTE_TOKEN"},
 	Auth:        AuthBearer,

@@ -4,6 +4,7 @@
 package platform
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"sort"
@@ -34,8 +35,18 @@ type Platform struct {
 	Auth      Auth
 	// GitUsername is the user name given to git with a bearer token when the record has none.
 	GitUsername string
+	// TokenPrefix, when set, marks a secret as this platform's token by itself.
+	TokenPrefix string
 	// Check says whether a secret looks like this platform's token; nil accepts anything.
 	Check func(secret string) error
+	// VerifyPath is a cheap authenticated read under the record's host (in the platform's auth
+	// shape) that a revoked token fails; "" when the platform has none.
+	VerifyPath string
+	// Sessions: the long-lived token is exchanged for short session tokens (Curvenote).
+	Sessions bool
+	// SecretFiles: tok exec also writes the token where the platform's Python tools read it
+	// (CAVE's CloudVolume secret files).
+	SecretFiles bool
 	// Describe is one line for tok list and help.
 	Describe string
 	// UserDefined marks a platform from the config file.
@@ -126,12 +137,41 @@ func (r *Registry) ForHost(host string) (Platform, bool) {
 	return Platform{}, false
 }
 
-// Detect guesses a platform from the shape of a secret alone; only unambiguous shapes count.
+// Detect guesses a platform from the shape of a secret alone; only unambiguous shapes (a
+// platform's TokenPrefix) count.
 func (r *Registry) Detect(secret string) (Platform, bool) {
-	if strings.HasPrefix(secret, "cop_") {
-		return r.Named("codeocean")
+	for _, name := range r.Names() {
+		if p := r.byName[name]; p.TokenPrefix != "" && strings.HasPrefix(secret, p.TokenPrefix) {
+			return p, true
+		}
 	}
 	return Platform{}, false
+}
+
+// BasicPair is the user name and password a token travels as over HTTP Basic, in the
+// platform's shape: Code Ocean's token is the user name with an empty password; otherwise the
+// record's user name (else the one asked for, else the platform's default, else "token") and
+// the token as password.
+func (p Platform) BasicPair(secret, username, asked string) (user, password string) {
+	if p.Auth == AuthTokenUsername && username == "" {
+		return secret, ""
+	}
+	for _, u := range []string{username, asked, p.GitUsername, "token"} {
+		if u != "" {
+			return u, secret
+		}
+	}
+	return "", secret
+}
+
+// Authorization is the HTTP Authorization header value that carries secret in the platform's
+// shape (Bearer, else Basic).
+func (p Platform) Authorization(secret, username string) string {
+	if p.Auth == AuthBearer || p.Auth == "" {
+		return "Bearer " + secret
+	}
+	user, pass := p.BasicPair(secret, username, "")
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
 }
 
 // ValidEnvName reports whether s can be an environment variable name.

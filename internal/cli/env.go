@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/tok-dev/tok/internal/inject"
 	ucli "github.com/urfave/cli/v2"
-
-	"github.com/tok-dev/tok/helper"
 )
 
 // envFormats quote a value for each shell or file format.
@@ -50,7 +49,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			plan, err := helper.PlanExec(nil, records, env.Registry, helper.ExecOptions{VarsOnly: true, Now: store.Now()})
+			plan, err := inject.NewPlan(nil, records, env.Registry, inject.Options{VarsOnly: true, Now: store.Now()})
 			if err != nil {
 				return err
 			}

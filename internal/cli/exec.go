@@ -6,8 +6,8 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/tok-dev/tok/helper"
 	"github.com/tok-dev/tok/internal/busguard"
+	"github.com/tok-dev/tok/internal/inject"
 	"github.com/tok-dev/tok/internal/lifecycle"
 	"github.com/tok-dev/tok/internal/setup"
 	"github.com/tok-dev/tok/keychain"
@@ -27,7 +27,7 @@ func selectRecords(env *setup.Env, store *keychain.Store, only []string) ([]keyc
 	if len(only) == 0 {
 		var out []keychain.Record
 		for _, e := range entries {
-			if e.Err == nil && len(helper.EnvNames(e.Record, env.Registry)) > 0 {
+			if e.Err == nil && len(inject.EnvNames(e.Record, env.Registry)) > 0 {
 				out = append(out, e.Record)
 			}
 		}
@@ -120,7 +120,7 @@ Tokens that can be refreshed are refreshed before the program starts when under 
 			if err != nil {
 				return err
 			}
-			plan, err := helper.PlanExec(busguard.Environ(), records, env.Registry, helper.ExecOptions{
+			plan, err := inject.NewPlan(busguard.Environ(), records, env.Registry, inject.Options{
 				PreserveEnv: c.Bool("preserve-env"),
 				Strict:      c.Bool("strict"),
 				Netrc:       c.Bool("netrc"),
@@ -134,7 +134,7 @@ Tokens that can be refreshed are refreshed before the program starts when under 
 			for _, n := range plan.Notes {
 				fmt.Fprintln(stdio.Stderr, "tok: "+n)
 			}
-			if code := helper.RunExec(plan, c.Args().Slice(), stdio.Stderr); code != 0 {
+			if code := inject.Run(plan, c.Args().Slice(), stdio.Stderr); code != 0 {
 				return silentExit(code)
 			}
 			return nil
@@ -152,7 +152,7 @@ func freshRecords(c *ucli.Context, stdio IO, b lifecycle.Service, records []keyc
 		if err != nil {
 			return nil, err
 		}
-		if fresh.Platform == "curvenote" && (session || fresh.UseSession) {
+		if plat, _ := b.Registry.Named(fresh.Platform); plat.Sessions && (session || fresh.UseSession) {
 			session, err := b.Session(c.Context, fresh, false)
 			if err != nil {
 				return nil, err

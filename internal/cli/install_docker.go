@@ -6,20 +6,17 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/tok-dev/tok/helper"
 	"github.com/tok-dev/tok/install"
+	"github.com/tok-dev/tok/keychain"
 )
 
 // dockerConfigKey is the key docker looks a registry up by in credHelpers.
 func dockerConfigKey(registry string) (string, error) {
-	t, err := helper.RegistryTarget(registry)
+	t, err := keychain.RegistryTarget(registry)
 	if err != nil {
 		return "", usageError("%q is not a registry: %v", registry, err)
 	}
-	if t.Host == "index.docker.io" {
-		return helper.DockerHub, nil
-	}
-	return t.HostPort(), nil
+	return keychain.RegistryServer(t), nil
 }
 
 func dockerEditor() (install.Docker, error) {

@@ -177,15 +177,14 @@ func verifyRecord(ctx context.Context, b lifecycle.Service, rec keychain.Record)
 	if err != nil {
 		return verdictError, err.Error()
 	}
-	client := remote.DefaultClient()
+	plat, _ := b.Registry.Named(rec.Platform)
 	var check error
-	switch rec.Platform {
-	case "curvenote":
+	switch {
+	case plat.Sessions:
 		_, check = b.Session(ctx, rec, true)
-	case "codeocean":
-		check = client.VerifyCodeOcean(ctx, target.Scheme+"://"+target.HostPort(), rec.Secret)
-	case "cave":
-		check = client.VerifyCAVE(ctx, target.Scheme+"://"+target.HostPort(), rec.Secret)
+	case plat.VerifyPath != "":
+		url := target.Scheme + "://" + target.HostPort() + plat.VerifyPath
+		check = remote.DefaultClient().Verify(ctx, url, plat.Authorization(rec.Secret, rec.Username))
 	default:
 		if rec.RefreshToken == "" {
 			if rec.Expired(now) {

@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/tok-dev/tok/helper"
 	"github.com/tok-dev/tok/keychain"
 )
 
@@ -58,7 +57,7 @@ func dockerSource(env Env) ([]Found, []Problem) {
 		if secret == "" {
 			continue
 		}
-		target, err := helper.RegistryTarget(key)
+		target, err := keychain.RegistryTarget(key)
 		if err != nil {
 			return nil, []Problem{{path, fmt.Errorf("auths %q: %v; nothing imported from this file", key, err)}}
 		}

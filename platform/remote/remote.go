@@ -6,7 +6,6 @@ package remote
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -186,16 +185,8 @@ func (c *Client) CurvenoteSession(ctx context.Context, aud, userToken string) (s
 	return out.Session, claims.Expires, nil
 }
 
-// VerifyCodeOcean makes a cheap authenticated read of https://DOMAIN/api/v1/ with the token as
-// the Basic user name; ErrRefused means the token is revoked.
-func (c *Client) VerifyCodeOcean(ctx context.Context, domain, token string) error {
-	return c.do(ctx, withHeader(jsonRequest(http.MethodGet, strings.TrimSuffix(domain, "/")+"/api/v1/", nil),
-		"Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(token+":"))), nil)
-}
-
-// VerifyCAVE lists the info service's datastacks with the token as Bearer (what CAVEclient's
-// setup-token does); ErrRefused means the token is revoked.
-func (c *Client) VerifyCAVE(ctx context.Context, server, token string) error {
-	return c.do(ctx, withHeader(jsonRequest(http.MethodGet, strings.TrimSuffix(server, "/")+"/info/api/v2/datastacks", nil),
-		"Authorization", "Bearer "+token), nil)
+// Verify makes a cheap authenticated GET of url with the given Authorization header value (a
+// platform's VerifyPath, in its auth shape); ErrRefused means the token is revoked.
+func (c *Client) Verify(ctx context.Context, url, authorization string) error {
+	return c.do(ctx, withHeader(jsonRequest(http.MethodGet, url, nil), "Authorization", authorization), nil)
 }

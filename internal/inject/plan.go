@@ -1,7 +1,9 @@
-package helper
+// Package inject is tok exec and tok env: the environment and files a program gets from the
+// selected records (its platform's variables, CAVE secret files, a netrc), and running it with
+// them: signals forwarded, files removed when it ends.
+package inject
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -14,8 +16,8 @@ import (
 	"github.com/tok-dev/tok/platform"
 )
 
-// ExecOptions are tok exec's and tok env's choices.
-type ExecOptions struct {
+// Options are tok exec's and tok env's choices.
+type Options struct {
 	// PreserveEnv keeps a variable the environment already has instead of replacing it.
 	PreserveEnv bool
 	// Strict refuses to run with an expired token instead of warning.
@@ -33,9 +35,9 @@ type ExecOptions struct {
 	VarsOnly bool
 }
 
-// ExecPlan is what tok exec does: the program's environment, the files it needs, and the
+// Plan is what tok exec does: the program's environment, the files it needs, and the
 // lines to say on stderr before it starts.
-type ExecPlan struct {
+type Plan struct {
 	Vars  map[string]string // the variables tok sets, for tok env
 	Order []string          // Vars' names in a stable order
 	Env   []string          // the whole environment for the program
@@ -59,9 +61,9 @@ func EnvNames(rec keychain.Record, reg *platform.Registry) []string {
 	return nil
 }
 
-// PlanExec computes the environment and files for records, over the environment base.
-func PlanExec(base []string, records []keychain.Record, reg *platform.Registry, opts ExecOptions) (*ExecPlan, error) {
-	plan := &ExecPlan{Vars: map[string]string{}, Files: map[string][]byte{}, Links: map[string]string{}}
+// NewPlan computes the environment and files for records, over the environment base.
+func NewPlan(base []string, records []keychain.Record, reg *platform.Registry, opts Options) (*Plan, error) {
+	plan := &Plan{Vars: map[string]string{}, Files: map[string][]byte{}, Links: map[string]string{}}
 	env := map[string]string{}
 	var order []string
 	for _, kv := range base {
@@ -105,7 +107,7 @@ func PlanExec(base []string, records []keychain.Record, reg *platform.Registry, 
 				set(p.DomainEnv, t.Scheme+"://"+t.HostPort(), rec.Target)
 			}
 		}
-		if rec.Platform == "cave" {
+		if p, ok := reg.Named(rec.Platform); ok && p.SecretFiles {
 			caves = append(caves, rec)
 		}
 	}
@@ -157,7 +159,7 @@ func privateDir(runtimeDir string) (string, error) {
 // and links to everything else the user's directory holds. CAVEclient reads only
 // ~/.cloudvolume, so with CaveHome, HOME becomes a private mirror of the real one whose
 // .cloudvolume is that copy.
-func planCave(plan *ExecPlan, env map[string]string, caves []keychain.Record, opts ExecOptions, set func(string, string, string)) error {
+func planCave(plan *Plan, env map[string]string, caves []keychain.Record, opts Options, set func(string, string, string)) error {
 	home := env["HOME"]
 	realCV := env["CLOUD_VOLUME_DIR"]
 	if realCV == "" && home != "" {
@@ -171,10 +173,8 @@ func planCave(plan *ExecPlan, env map[string]string, caves []keychain.Record, op
 		if err != nil {
 			continue
 		}
-		data, _ := json.Marshal(map[string]string{"token": rec.Secret})
-		ours[t.HostPort()+"-cave-secret.json"] = data
-		if i == 0 {
-			ours["cave-secret.json"] = data
+		for name, data := range platform.CAVESecretFiles(t.HostPort(), rec.Secret, i == 0) {
+			ours[name] = data
 		}
 	}
 	for name, data := range ours {
@@ -201,7 +201,7 @@ func keys(m map[string][]byte) map[string]bool {
 }
 
 // mirror links every entry of src into dst, except the names in skip.
-func mirror(plan *ExecPlan, src, dst string, skip map[string]bool) {
+func mirror(plan *Plan, src, dst string, skip map[string]bool) {
 	entries, err := os.ReadDir(src)
 	if err != nil {
 		return
@@ -223,14 +223,15 @@ func netrc(records []keychain.Record, reg *platform.Registry) []byte {
 			continue // netrc has no quoting: a secret with spaces cannot be written
 		}
 		seen[t.Host] = true
-		user, pass := basicPair(rec, reg, "")
+		plat, _ := reg.Named(rec.Platform)
+		user, pass := plat.BasicPair(rec.Secret, rec.Username, "")
 		fmt.Fprintf(&b, "machine %s\n  login %s\n  password %s\n", strings.Trim(t.Host, "[]"), user, pass)
 	}
 	return []byte(b.String())
 }
 
 // WriteFiles creates the plan's files (0600) and links, in 0700 directories.
-func (p *ExecPlan) WriteFiles() error {
+func (p *Plan) WriteFiles() error {
 	paths := make([]string, 0, len(p.Files))
 	for path := range p.Files {
 		paths = append(paths, path)
@@ -259,7 +260,7 @@ func (p *ExecPlan) WriteFiles() error {
 }
 
 // Cleanup removes the plan's private directory.
-func (p *ExecPlan) Cleanup() {
+func (p *Plan) Cleanup() {
 	if p.Dir != "" {
 		os.RemoveAll(p.Dir)
 	}

@@ -1,6 +1,6 @@
 //go:build windows
 
-package helper
+package inject
 
 import (
 	"errors"

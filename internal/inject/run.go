@@ -1,4 +1,4 @@
-package helper
+package inject
 
 import (
 	"errors"
@@ -17,11 +17,11 @@ const (
 	signalExitBase    = 128
 )
 
-// RunExec runs argv with the plan's environment and returns the exit status tok should end
+// Run runs argv with the plan's environment and returns the exit status tok should end
 // with. With no files to clean up it replaces tok with the program where the OS allows;
 // otherwise it runs the program as a child, forwards every catchable signal, removes the files
 // when the program ends, and returns its status (128+N when signal N killed it).
-func RunExec(plan *ExecPlan, argv []string, stderr io.Writer) int {
+func Run(plan *Plan, argv []string, stderr io.Writer) int {
 	fail := func(code int, format string, a ...any) int {
 		fmt.Fprintf(stderr, "tok: "+format+"\n", a...)
 		plan.Cleanup()

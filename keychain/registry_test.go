@@ -1,4 +1,4 @@
-package helper
+package keychain
 
 import "testing"
 
@@ -19,6 +19,23 @@ func TestRegistryTarget(t *testing.T) {
 	for _, bad := range []string{"", "  ", "https://u:p@reg.example.org", "ftp://reg.example.org"} {
 		if got, err := RegistryTarget(bad); err == nil {
 			t.Errorf("RegistryTarget(%q) = %s, want an error", bad, got)
+		}
+	}
+}
+
+func TestRegistryServer(t *testing.T) {
+	for in, want := range map[string]string{
+		"docker.io":                    DockerHubServer,
+		"https://index.docker.io/v1/":  DockerHubServer,
+		"reg.example.org:5000/team":    "reg.example.org:5000",
+		"https://reg.example.org:443/": "reg.example.org",
+	} {
+		tg, err := RegistryTarget(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := RegistryServer(tg); got != want {
+			t.Errorf("RegistryServer(RegistryTarget(%q)) = %q, want %q", in, got, want)
 		}
 	}
 }
