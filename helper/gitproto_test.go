@@ -5,10 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
-
 	// Test binaries link keyring too; without the guard each run with no session bus would
 	// leave a dbus-daemon behind.
-	_ "github.com/tok-dev/tok/internal/busguard"
 )
 
 func TestReadGitCredential(t *testing.T) {

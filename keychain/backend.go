@@ -14,6 +14,11 @@ import (
 	"time"
 
 	"github.com/99designs/keyring"
+
+	// keyring dials the session bus in its init; busguard (initialised first) stops that
+	// from launching a dbus-daemon that would outlive tok. Imported here, so no binary or
+	// test that links keyring can forget it.
+	_ "github.com/tok-dev/tok/internal/busguard"
 )
 
 // Backend names, as TOK_BACKEND and the config file spell them.

@@ -7,10 +7,8 @@ import (
 	"time"
 
 	"github.com/99designs/keyring"
-
 	// Test binaries link keyring too; without the guard each run with no session bus would
 	// leave a dbus-daemon behind.
-	_ "github.com/tok-dev/tok/internal/busguard"
 )
 
 func TestSaveAccounts(t *testing.T) {

@@ -6,7 +6,6 @@ package main
 import (
 	"os"
 
-	_ "github.com/tok-dev/tok/internal/busguard"
 	"github.com/tok-dev/tok/internal/setup"
 )
 

@@ -4,7 +4,6 @@ package main
 import (
 	"os"
 
-	_ "github.com/tok-dev/tok/internal/busguard"
 	"github.com/tok-dev/tok/internal/cli"
 )
 

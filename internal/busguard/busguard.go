@@ -4,7 +4,8 @@
 // it uses runs dbus-launch, which starts a dbus-daemon that outlives the process (one per tok
 // run). Go initialises packages in import-path order once their imports are ready; this package
 // imports only the standard library and sorts before golang.org/x/term, which keyring imports,
-// so its init runs first. Every tok main imports it; programs tok starts get Environ.
+// so its init runs first. keychain imports it (so every binary and test linking keyring has it); programs tok starts get
+// Environ.
 package busguard
 
 import (

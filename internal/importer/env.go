@@ -44,4 +44,3 @@ func envSource(env Env) ([]Found, []Problem) {
 type importError string
 
 func (e importError) Error() string { return string(e) }
-

@@ -3,10 +3,8 @@ package importer
 import (
 	"encoding/json"
 	"testing"
-
 	// Test binaries link keyring too; without the guard each run with no session bus would
 	// leave a dbus-daemon behind.
-	_ "github.com/tok-dev/tok/internal/busguard"
 )
 
 func TestJSONDelete(t *testing.T) {
