@@ -20,11 +20,17 @@ import (
 // Version is set by the release build (-ldflags "-X .../internal/cli.Version=...").
 var Version = "dev"
 
-// IO is what a command reads and writes; tests give buffers.
+// IO is a command's world: the streams it reads and writes, and how it loads tok's
+// environment (paths, config, platforms) and opens the store. Main gives the real ones; tests
+// give buffers and a store in memory, so every command runs in-process.
 type IO struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
+	// LoadEnv loads tok's environment; nil: from the process environment, for a person.
+	LoadEnv func() (*setup.Env, error)
+	// OpenStore opens env's store; nil: env.OpenStore.
+	OpenStore func(env *setup.Env) (*keychain.Store, error)
 }
 
 // exitCode carries a specific exit status through urfave/cli.
@@ -107,24 +113,37 @@ TOK_FILE_PASSPHRASE or a prompt on the terminal.`,
 }
 
 // loadEnv loads the environment for a command run by a person.
-func loadEnv() (*setup.Env, error) { return setup.Load(setup.Interactive) }
+func (stdio IO) loadEnv() (*setup.Env, error) {
+	if stdio.LoadEnv != nil {
+		return stdio.LoadEnv()
+	}
+	return setup.Load(setup.Interactive)
+}
 
 // openStore loads the environment and opens the store.
-func openStore() (*setup.Env, *keychain.Store, error) {
-	env, err := loadEnv()
+func (stdio IO) openStore() (*setup.Env, *keychain.Store, error) {
+	env, err := stdio.loadEnv()
 	if err != nil {
 		return nil, nil, err
 	}
-	store, err := env.OpenStore()
+	store, err := stdio.storeOf(env)
 	if err != nil {
 		return env, nil, err
 	}
 	return env, store, nil
 }
 
+// storeOf opens env's store.
+func (stdio IO) storeOf(env *setup.Env) (*keychain.Store, error) {
+	if stdio.OpenStore != nil {
+		return stdio.OpenStore(env)
+	}
+	return env.OpenStore()
+}
+
 // listStore opens the store and lists every record in it.
-func listStore() (*setup.Env, *keychain.Store, []keychain.Entry, error) {
-	env, store, err := openStore()
+func (stdio IO) listStore() (*setup.Env, *keychain.Store, []keychain.Entry, error) {
+	env, store, err := stdio.openStore()
 	if err != nil {
 		return env, nil, nil, err
 	}

@@ -39,7 +39,7 @@ Examples:
 			if c.NArg() != 1 {
 				return usageError("usage: tok delete TARGET")
 			}
-			env, store, err := openStore()
+			env, store, err := stdio.openStore()
 			if err != nil {
 				return err
 			}
@@ -65,7 +65,7 @@ Examples:
 }
 
 func deleteAll(c *ucli.Context, stdio IO) error {
-	_, store, entries, err := listStore()
+	_, store, entries, err := stdio.listStore()
 	if err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ func runDoctor(stdio IO) error {
 	note := func(format string, a ...any) { fmt.Fprintf(w, "  note  "+format+"\n", a...) }
 
 	fmt.Fprintln(w, "Configuration")
-	env, err := loadEnv()
+	env, err := stdio.loadEnv()
 	if err != nil {
 		bad("%v", err)
 		return silentExit(1)
@@ -55,7 +55,7 @@ func runDoctor(stdio IO) error {
 	}
 
 	fmt.Fprintln(w, "Backend")
-	store, err := env.OpenStore()
+	store, err := stdio.storeOf(env)
 	var entries int
 	if err != nil {
 		bad("%v", err)

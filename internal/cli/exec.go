@@ -67,7 +67,7 @@ func selectRecords(env *setup.Env, store *keychain.Store, only []string) ([]keyc
 // handOutSelection opens the store, selects the records --only names (see selectRecords) and
 // hands each out (renewed when due; see freshRecords).
 func handOutSelection(c *ucli.Context, stdio IO, session bool) (*setup.Env, *keychain.Store, []keychain.Record, error) {
-	env, store, err := openStore()
+	env, store, err := stdio.openStore()
 	if err != nil {
 		return nil, nil, nil, err
 	}

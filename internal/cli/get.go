@@ -25,7 +25,7 @@ Examples:
 			if c.NArg() != 1 {
 				return usageError("usage: tok get TARGET")
 			}
-			env, store, err := openStore()
+			env, store, err := stdio.openStore()
 			if err != nil {
 				return err
 			}

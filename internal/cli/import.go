@@ -53,7 +53,7 @@ func runImport(c *ucli.Context, stdio IO) error {
 	if c.Bool("remove") && !c.Bool("apply") {
 		return usageError("--remove needs --apply: tok removes a plaintext copy only after importing and checking it")
 	}
-	env, store, err := openStore()
+	env, store, err := stdio.openStore()
 	if err != nil {
 		return err
 	}

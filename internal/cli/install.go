@@ -68,7 +68,7 @@ Examples:
 			Action: func(c *ucli.Context) error {
 				var targets []install.GitTarget
 				if c.NArg() > 0 {
-					env, err := loadEnv()
+					env, err := stdio.loadEnv()
 					if err != nil {
 						return err
 					}
@@ -83,7 +83,7 @@ Examples:
 						targets = append(targets, install.GitTarget{URL: t.URL(), PathScoped: t.Path != ""})
 					}
 				} else {
-					_, _, entries, err := listStore()
+					_, _, entries, err := stdio.listStore()
 					if err != nil {
 						return err
 					}

@@ -49,7 +49,7 @@ Examples:
 				keys = append(keys, k)
 			}
 			if len(keys) == 0 && !c.Bool("default") {
-				_, _, entries, err := listStore()
+				_, _, entries, err := stdio.listStore()
 				if err != nil {
 					return err
 				}

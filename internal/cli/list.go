@@ -66,7 +66,7 @@ func listCommand(stdio IO) *ucli.Command {
    tok list --json | jq -r '.[] | select(.expired) | .target'`,
 		Flags: []ucli.Flag{&ucli.BoolFlag{Name: "json", Usage: "print JSON for scripts"}},
 		Action: func(c *ucli.Context) error {
-			env, store, entries, err := listStore()
+			env, store, entries, err := stdio.listStore()
 			if err != nil {
 				return err
 			}

@@ -51,7 +51,7 @@ func runSet(c *ucli.Context, stdio IO) error {
 	if c.NArg() < 1 || c.NArg() > 2 {
 		return usageError("usage: tok set TARGET (the token is read from standard input or a prompt)")
 	}
-	env, err := loadEnv()
+	env, err := stdio.loadEnv()
 	if err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ func runSet(c *ucli.Context, stdio IO) error {
 			rec.Extra = map[string]string{"identity": id}
 		}
 	}
-	store, err := env.OpenStore()
+	store, err := stdio.storeOf(env)
 	if err != nil {
 		return err
 	}

@@ -46,7 +46,7 @@ func statusCommand(stdio IO) *ucli.Command {
 			&ucli.BoolFlag{Name: "verify", Usage: "ask each platform whether the token works: VERIFIED, EXPIRING SOON, EXPIRED or REVOKED"},
 		},
 		Action: func(c *ucli.Context) error {
-			env, store, err := openStore()
+			env, store, err := stdio.openStore()
 			verify := c.Bool("verify")
 			if err != nil {
 				return err

@@ -13,11 +13,10 @@ import (
 // DefaultUnlockTimeout is how long tok unlock keeps the vault open: a working day.
 const DefaultUnlockTimeout = 10 * time.Hour
 
-// openVault opens the vault whatever the chosen backend (unlock, lock and migrate are about
-// the vault itself).
-// openVault loads the environment and opens its vault (whatever backend is chosen).
-func openVault() (*setup.Env, *keychain.Vault, error) {
-	env, err := loadEnv()
+// openVault loads the environment and opens its vault, whatever backend is chosen (unlock,
+// lock and migrate are about the vault itself).
+func openVault(stdio IO) (*setup.Env, *keychain.Vault, error) {
+	env, err := stdio.loadEnv()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -40,7 +39,7 @@ Examples:
    tok unlock --timeout 2h`,
 		Flags: []ucli.Flag{&ucli.DurationFlag{Name: "timeout", Value: DefaultUnlockTimeout, Usage: "how long the vault stays unlocked"}},
 		Action: func(c *ucli.Context) error {
-			env, v, err := openVault()
+			env, v, err := openVault(stdio)
 			if err != nil {
 				return err
 			}
@@ -72,7 +71,7 @@ func lockCommand(stdio IO) *ucli.Command {
 		Usage:       "forget the unlocked vault key (kernel keyring and tok agent)",
 		Description: "Example:\n   tok lock",
 		Action: func(c *ucli.Context) error {
-			env, v, err := openVault()
+			env, v, err := openVault(stdio)
 			if err != nil {
 				return err
 			}
@@ -101,7 +100,7 @@ file store is left as it was; delete it once you are happy.
 Example:
    tok migrate`,
 		Action: func(c *ucli.Context) error {
-			env, err := loadEnv()
+			env, err := stdio.loadEnv()
 			if err != nil {
 				return err
 			}
