@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/tok-dev/tok/internal/inject"
 	ucli "github.com/urfave/cli/v2"
+
+	"github.com/tok-dev/tok/internal/inject"
 )
 
 // envFormats quote a value for each shell or file format.

@@ -4,9 +4,10 @@ import (
 	"errors"
 	"fmt"
 
+	ucli "github.com/urfave/cli/v2"
+
 	"github.com/tok-dev/tok/keychain"
 	"github.com/tok-dev/tok/platform/remote"
-	ucli "github.com/urfave/cli/v2"
 )
 
 func refreshCommand(stdio IO) *ucli.Command {
