@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/tok-dev/tok/internal/oneline"
 	"github.com/tok-dev/tok/keychain"
 )
 
@@ -32,7 +33,7 @@ var errDockerNotFound = errors.New(DockerNotFound)
 // errors go to stdout (clients read only stdout); any error exits 1.
 func Docker(action string, in io.Reader, out, errw io.Writer, version string, open Opener) int {
 	fail := func(err error) int {
-		fmt.Fprintln(out, oneLine(err))
+		fmt.Fprintln(out, oneline.Error(err))
 		return 1
 	}
 	switch action {

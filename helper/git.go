@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tok-dev/tok/internal/oneline"
 	"github.com/tok-dev/tok/keychain"
 	"github.com/tok-dev/tok/platform"
 )
@@ -17,7 +18,7 @@ import (
 // stderr with status 0 and no answer, so git falls back to its next helper or its prompt.
 func Git(op string, in io.Reader, out, errw io.Writer, open Opener) int {
 	fail := func(err error) int {
-		fmt.Fprintln(errw, "git-credential-tok: "+oneLine(err))
+		fmt.Fprintln(errw, "git-credential-tok: "+oneline.Error(err))
 		return 1
 	}
 	switch op {
@@ -41,7 +42,7 @@ func Git(op string, in io.Reader, out, errw io.Writer, open Opener) int {
 	}
 	b, err := open()
 	if err != nil {
-		fmt.Fprintln(errw, "git-credential-tok: "+oneLine(err))
+		fmt.Fprintln(errw, "git-credential-tok: "+oneline.Error(err))
 		if op == "get" {
 			return 0
 		}
@@ -49,9 +50,9 @@ func Git(op string, in io.Reader, out, errw io.Writer, open Opener) int {
 	}
 	switch op {
 	case "get":
-		err = gitGet(b, req, target, out, func(err error) { fmt.Fprintln(errw, "git-credential-tok: "+oneLine(err)) })
+		err = gitGet(b, req, target, out, func(err error) { fmt.Fprintln(errw, "git-credential-tok: "+oneline.Error(err)) })
 		if err != nil {
-			fmt.Fprintln(errw, "git-credential-tok: "+oneLine(err))
+			fmt.Fprintln(errw, "git-credential-tok: "+oneline.Error(err))
 			return 0
 		}
 		return 0
@@ -65,8 +66,6 @@ func Git(op string, in io.Reader, out, errw io.Writer, open Opener) int {
 	}
 	return 0
 }
-
-func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", " ") }
 
 func gitTarget(req *GitCredential) (keychain.Target, error) {
 	p := strings.ToLower(req.Protocol)

@@ -1,6 +1,6 @@
 // Package helper speaks the protocols through which programs ask tok for credentials: git's
-// credential helper protocol (and, in later issues, docker's and tok exec). It reads and
-// writes streams and drives a keychain.Store; it knows nothing of how the store keeps data.
+// credential helper protocol and docker's. It reads and writes streams and drives a small
+// Store interface; it knows nothing of how the store keeps data.
 package helper
 
 import (

@@ -35,7 +35,7 @@ const (
 // BackendNames lists every backend a user may choose.
 var BackendNames = []string{BackendKeychain, BackendWinCred, BackendSecretService, BackendKWallet, BackendVault, BackendPass, BackendKeyctl, BackendFile}
 
-// defaultOrder is design.md's: OS keychains first, then tok's own encrypted store (the vault).
+// defaultOrder: OS keychains first, then tok's own encrypted store (the vault).
 // pass, keyctl and keyring's file backend are only used when chosen.
 var defaultOrder = []string{BackendKeychain, BackendWinCred, BackendSecretService, BackendKWallet, BackendVault}
 

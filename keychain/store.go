@@ -73,7 +73,7 @@ func (s *Store) write(t Target, rec Record) error {
 	})
 }
 
-// Lookup resolves a request to the one record that answers it (design.md, Resolution). req
+// Lookup resolves a request to the one record that answers it (README: How a request finds its token). req
 // must come from ParseRequest. It reads at most len(Candidates(req)) items and never lists.
 func (s *Store) Lookup(req Target) (Record, error) {
 	for _, cand := range Candidates(req) {

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/tok-dev/tok/internal/lifecycle"
+	"github.com/tok-dev/tok/internal/oneline"
 	"github.com/tok-dev/tok/internal/setup"
 	"github.com/tok-dev/tok/keychain"
 )
@@ -61,8 +62,7 @@ func Main(args []string, stdio IO) int {
 	if errors.As(err, &silent) {
 		return int(silent)
 	}
-	msg := strings.TrimSpace(err.Error())
-	fmt.Fprintln(stdio.Stderr, "tok: "+strings.ReplaceAll(msg, "\n", " "))
+	fmt.Fprintln(stdio.Stderr, "tok: "+oneline.Error(err))
 	var ec exitCode
 	if errors.As(err, &ec) {
 		return ec.code

@@ -102,8 +102,8 @@ func runDoctor(stdio IO) error {
 	if len(found) == 0 && len(unread) == 0 {
 		ok("none found in the places tok knows (settings files, netrc, git and docker credentials, env)")
 	}
-	for path, n := range countByPath(found) {
-		note("%d plaintext token(s) in %s; move them into the keychain with: tok import", n, path)
+	for _, pc := range countByPath(found) {
+		note("%d plaintext token(s) in %s; move them into the keychain with: tok import", pc.n, pc.path)
 	}
 	for _, p := range unread {
 		note("%s could not be read: %v", p.Path, p.Err)
@@ -137,10 +137,24 @@ func checkMode(dir string, want os.FileMode, ok, bad func(string, ...any)) {
 	ok("%s has mode %o", dir, info.Mode().Perm())
 }
 
-func countByPath(found []importer.Found) map[string]int {
-	out := map[string]int{}
+type pathCount struct {
+	path string
+	n    int
+}
+
+// countByPath counts the tokens found in each file, in the order the files were first found,
+// so doctor prints the same lines in the same order every time.
+func countByPath(found []importer.Found) []pathCount {
+	var out []pathCount
+	at := map[string]int{}
 	for _, f := range found {
-		out[f.Path]++
+		i, seen := at[f.Path]
+		if !seen {
+			i = len(out)
+			at[f.Path] = i
+			out = append(out, pathCount{path: f.Path})
+		}
+		out[i].n++
 	}
 	return out
 }

@@ -11,6 +11,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/tok-dev/tok/internal/lifecycle"
+	"github.com/tok-dev/tok/internal/oneline"
 	"github.com/tok-dev/tok/keychain"
 	"github.com/tok-dev/tok/platform"
 	"github.com/tok-dev/tok/platform/remote"
@@ -197,12 +198,12 @@ func verifyRecord(ctx context.Context, b lifecycle.Service, rec keychain.Record)
 	switch {
 	case check == nil:
 	case errors.Is(check, remote.ErrRefused):
-		return verdictRevoked, oneLineErr(check)
+		return verdictRevoked, oneline.Error(check)
 	default:
 		if rec.Expired(now) {
-			return verdictExpired, oneLineErr(check)
+			return verdictExpired, oneline.Error(check)
 		}
-		return verdictError, oneLineErr(check)
+		return verdictError, oneline.Error(check)
 	}
 	if rec.Expired(now) {
 		return verdictExpired, ""
@@ -212,5 +213,3 @@ func verifyRecord(ctx context.Context, b lifecycle.Service, rec keychain.Record)
 	}
 	return verdictVerified, ""
 }
-
-func oneLineErr(err error) string { return strings.ReplaceAll(err.Error(), "\n", " ") }
