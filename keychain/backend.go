@@ -7,7 +7,6 @@ import (
 	"log"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -282,9 +281,6 @@ func openWithReason(cfg keyring.Config) (keyring.Keyring, error) {
 	}
 	return nil, fmt.Errorf("the %s backend could not be opened: %w", name, err)
 }
-
-// DefaultFileDir is where the file backend keeps its items under a data directory.
-func DefaultFileDir(dataDir string) string { return filepath.Join(dataDir, "tok", "file") }
 
 // DefaultVaultCaches are where an unlocked vault identity is kept: the kernel keyring where
 // Linux allows it, else tok agent.

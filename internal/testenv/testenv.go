@@ -249,13 +249,6 @@ func (e *Env) Pass() {
 	}
 }
 
-// WithT returns a copy of e that reports to t.
-func WithT(e *Env, t testing.TB) *Env {
-	c := *e
-	c.t = t
-	return &c
-}
-
 // With returns a copy of e with vars set (an empty value removes the variable).
 func (e *Env) With(vars map[string]string) *Env {
 	c := &Env{t: e.t, Dir: e.Dir, Vars: map[string]string{}}
