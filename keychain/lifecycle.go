@@ -34,7 +34,9 @@ func (r Record) SessionValid(now time.Time) bool {
 // Renew renews rec at most once across all tok processes: it takes a lock for rec's target,
 // re-reads the record, and calls renew only when stale still says the stored record needs it
 // (another process may have renewed it while this one waited). The renewed record is stored
-// in one write, so a rotated refresh token is never separated from its access token.
+// in one write, so a rotated refresh token is never separated from its access token, and only
+// if the stored record is still the one renew started from (compare and swap under the write
+// lock): a login that happened during the HTTP call is kept and returned instead.
 func (s *Store) Renew(ctx context.Context, rec Record, stale func(Record) bool, renew Renewer) (Record, error) {
 	key, err := rec.ParsedTarget()
 	if err != nil {
@@ -66,17 +68,29 @@ func (s *Store) Renew(ctx context.Context, rec Record, stale func(Record) bool, 
 	}
 	var stored Record
 	err = s.Update(key, func(r *Record) error {
+		if r.Secret != current.Secret || r.RefreshToken != current.RefreshToken || !r.Updated.Equal(current.Updated) {
+			// A tok login (or set) stored a newer credential while renew ran: it wins, and
+			// the renewal, made from the old one, is dropped.
+			stored = *r
+			return errSuperseded
+		}
 		r.Secret, r.RefreshToken, r.Expires = renewed.Secret, renewed.RefreshToken, renewed.Expires
 		r.Scopes, r.Session, r.Rejected = renewed.Scopes, renewed.Session, nil
 		r.Updated = s.now().UTC()
 		stored = *r
 		return nil
 	})
+	if errors.Is(err, errSuperseded) {
+		return stored, nil
+	}
 	if err != nil {
 		return current, err
 	}
 	return stored, nil
 }
+
+// errSuperseded stops Renew's write when the record changed during the renewal.
+var errSuperseded = errors.New("the record changed while it was renewed")
 
 // MarkRejected records that a server refused the record's credential.
 func (s *Store) MarkRejected(rec Record, host string) error {
