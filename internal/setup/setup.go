@@ -113,6 +113,11 @@ func (c Config) Registry() (*platform.Registry, error) {
 			if err != nil {
 				return nil, fmt.Errorf("config file: platform %s: host %q: %v", pc.Name, h, err)
 			}
+			// A Curvenote token names the host its session exchange goes to (aud); tok trusts
+			// only Curvenote's own hosts, and loopback ones added for development (README).
+			if strings.EqualFold(strings.TrimSpace(pc.Name), "curvenote") && !keychain.IsLoopback(host) {
+				return nil, fmt.Errorf("config file: platform curvenote: host %q: only a loopback host (localhost, 127.0.0.1, ::1) can be added to curvenote, for development; tok sends a Curvenote token only to Curvenote's own hosts", h)
+			}
 			p.Hosts = append(p.Hosts, host)
 		}
 		if err := r.Add(p); err != nil {
