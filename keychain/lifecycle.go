@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"time"
 )
@@ -36,7 +37,7 @@ func (r Record) SessionValid(now time.Time) bool {
 // (another process may have renewed it while this one waited). The renewed record is stored
 // in one write, so a rotated refresh token is never separated from its access token, and only
 // if the stored record is still the one renew started from (compare and swap under the write
-// lock): a login that happened during the HTTP call is kept and returned instead.
+// lock): a login that happened during the HTTP call is kept, and returned unless it too is stale.
 func (s *Store) Renew(ctx context.Context, rec Record, stale func(Record) bool, renew Renewer) (Record, error) {
 	key, err := rec.ParsedTarget()
 	if err != nil {
@@ -59,19 +60,42 @@ func (s *Store) Renew(ctx context.Context, rec Record, stale func(Record) bool, 
 	if err != nil {
 		return rec, err
 	}
-	if !stale(current) {
-		return current, nil
+	for attempt := 1; ; attempt++ {
+		if !stale(current) {
+			return current, nil
+		}
+		renewed, err := renew(ctx, current)
+		if err != nil {
+			return current, err
+		}
+		stored, err := s.swapRenewed(key, current, renewed)
+		if !errors.Is(err, errSuperseded) {
+			if err != nil {
+				return current, err
+			}
+			return stored, nil
+		}
+		// A tok login (or set) stored a newer credential while renew ran: it is kept, the
+		// renewal made from the old one is dropped, and the newer one is renewed only if it
+		// needs it too (a fresh login does not; a new Curvenote token has no session yet).
+		if attempt == maxRenewAttempts && stale(stored) {
+			return stored, fmt.Errorf("the record for %s changed %d times while it was renewed; nothing was overwritten; try again", key.URL(), attempt)
+		}
+		current = stored
 	}
-	renewed, err := renew(ctx, current)
-	if err != nil {
-		return current, err
-	}
+}
+
+// maxRenewAttempts bounds how often Renew starts again from a record that changed under it.
+const maxRenewAttempts = 3
+
+// swapRenewed writes renewed's renewable fields at key if the stored record is still current
+// (same secret, refresh token and update time), under the write lock; otherwise it writes
+// nothing and returns the stored record with errSuperseded.
+func (s *Store) swapRenewed(key Target, current, renewed Record) (Record, error) {
 	var stored Record
-	err = s.Update(key, func(r *Record) error {
+	err := s.Update(key, func(r *Record) error {
+		stored = *r
 		if r.Secret != current.Secret || r.RefreshToken != current.RefreshToken || !r.Updated.Equal(current.Updated) {
-			// A tok login (or set) stored a newer credential while renew ran: it wins, and
-			// the renewal, made from the old one, is dropped.
-			stored = *r
 			return errSuperseded
 		}
 		r.Secret, r.RefreshToken, r.Expires = renewed.Secret, renewed.RefreshToken, renewed.Expires
@@ -80,13 +104,7 @@ func (s *Store) Renew(ctx context.Context, rec Record, stale func(Record) bool, 
 		stored = *r
 		return nil
 	})
-	if errors.Is(err, errSuperseded) {
-		return stored, nil
-	}
-	if err != nil {
-		return current, err
-	}
-	return stored, nil
+	return stored, err
 }
 
 // errSuperseded stops Renew's write when the record changed during the renewal.

@@ -2,6 +2,7 @@ package keychain
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -24,7 +25,10 @@ func renewStore(t *testing.T) (*Store, Target, Record) {
 	return s, target, rec
 }
 
-func always(Record) bool { return true }
+// due is the stale test of a refresh: the access token is about to expire.
+func due(s *Store) func(Record) bool {
+	return func(r Record) bool { return r.NeedsRefresh(s.Now()) }
+}
 
 func refreshed(_ context.Context, cur Record) (Record, error) {
 	cur.Secret, cur.RefreshToken = "renewed-access", "renewed-refresh"
@@ -35,7 +39,7 @@ func refreshed(_ context.Context, cur Record) (Record, error) {
 // refresh, made from the old refresh token, must not overwrite it.
 func TestRenewKeepsNewerLogin(t *testing.T) {
 	s, target, rec := renewStore(t)
-	got, err := s.Renew(context.Background(), rec, always, func(ctx context.Context, cur Record) (Record, error) {
+	got, err := s.Renew(context.Background(), rec, due(s), func(ctx context.Context, cur Record) (Record, error) {
 		if _, err := s.Save(target, Record{Secret: "login-access", RefreshToken: "login-refresh", Platform: "jwt", Source: SourceLogin}); err != nil {
 			t.Fatal(err)
 		}
@@ -60,7 +64,7 @@ func TestRenewKeepsNewerLogin(t *testing.T) {
 // that caches) but was stored after the renewal read the record is still the newer record.
 func TestRenewKeepsNewerLoginSameTokens(t *testing.T) {
 	s, target, rec := renewStore(t)
-	got, err := s.Renew(context.Background(), rec, always, func(ctx context.Context, cur Record) (Record, error) {
+	got, err := s.Renew(context.Background(), rec, due(s), func(ctx context.Context, cur Record) (Record, error) {
 		if _, err := s.Save(target, Record{Secret: cur.Secret, RefreshToken: cur.RefreshToken, Scopes: []string{"read"}, Platform: "jwt", Source: SourceLogin}); err != nil {
 			t.Fatal(err)
 		}
@@ -79,7 +83,7 @@ func TestRenewKeepsNewerLoginSameTokens(t *testing.T) {
 // the record was only touched (last used) meanwhile.
 func TestRenewWritesWhenUnchanged(t *testing.T) {
 	s, target, rec := renewStore(t)
-	got, err := s.Renew(context.Background(), rec, always, func(ctx context.Context, cur Record) (Record, error) {
+	got, err := s.Renew(context.Background(), rec, due(s), func(ctx context.Context, cur Record) (Record, error) {
 		s.Touch(cur)
 		return refreshed(ctx, cur)
 	})
@@ -92,5 +96,60 @@ func TestRenewWritesWhenUnchanged(t *testing.T) {
 	}
 	if stored.LastUsed.IsZero() {
 		t.Fatal("the touch during the renewal was lost")
+	}
+}
+
+// TestRenewSessionAfterNewToken: a new Curvenote token stored while a session was minted from
+// the old one is kept, and the session returned is minted from the new token (the newer
+// record has no session, so it is stale too); the old token's session is never stored.
+func TestRenewSessionAfterNewToken(t *testing.T) {
+	s := NewStore(newMemRing(), "memory", "test", "", 0)
+	target := mustTarget(t, "https://api.curvenote.com")
+	if _, err := s.Save(target, Record{Secret: "old-user-token", Platform: "curvenote", Source: SourceSet}); err != nil {
+		t.Fatal(err)
+	}
+	rec, _ := s.Lookup(target)
+	noSession := func(r Record) bool { return !r.SessionValid(s.Now()) }
+	var minted []string
+	got, err := s.Renew(context.Background(), rec, noSession, func(_ context.Context, cur Record) (Record, error) {
+		minted = append(minted, cur.Secret)
+		if len(minted) == 1 {
+			if _, err := s.Save(target, Record{Secret: "new-user-token", Platform: "curvenote", Source: SourceSet}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cur.Session = &SessionToken{Token: "session-of-" + cur.Secret, Expires: s.Now().Add(15 * time.Minute)}
+		return cur, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := s.Lookup(target)
+	if got.Session == nil || got.Session.Token != "session-of-new-user-token" || got.Secret != "new-user-token" {
+		t.Fatalf("Renew returned %+v", got)
+	}
+	if stored.Secret != "new-user-token" || stored.Session == nil || stored.Session.Token != "session-of-new-user-token" {
+		t.Fatalf("store holds %q with session %+v", stored.Secret, stored.Session)
+	}
+	if len(minted) != 2 || minted[0] != "old-user-token" || minted[1] != "new-user-token" {
+		t.Fatalf("minted from %q", minted)
+	}
+}
+
+// TestRenewGivesUpOnARace: a record that changes under every renewal is never overwritten;
+// after maxRenewAttempts renewals Renew says so.
+func TestRenewGivesUpOnARace(t *testing.T) {
+	s, target, rec := renewStore(t)
+	calls := 0
+	got, err := s.Renew(context.Background(), rec, func(Record) bool { return true }, func(ctx context.Context, cur Record) (Record, error) {
+		calls++
+		if _, err := s.Save(target, Record{Secret: fmt.Sprintf("login-%d", calls), Platform: "jwt", Source: SourceLogin}); err != nil {
+			t.Fatal(err)
+		}
+		return refreshed(ctx, cur)
+	})
+	stored, _ := s.Lookup(target)
+	if err == nil || calls != maxRenewAttempts || got.Secret != "login-3" || stored.Secret != "login-3" {
+		t.Fatalf("%d renewals, returned %q, stored %q, err %v", calls, got.Secret, stored.Secret, err)
 	}
 }
