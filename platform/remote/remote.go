@@ -44,7 +44,7 @@ type redirectError struct {
 }
 
 func (e *redirectError) Error() string {
-	return fmt.Sprintf("the server at %s redirected to %s, %s", origin(e.from), origin(e.to), e.why)
+	return fmt.Sprintf("the server at %s redirected to %s, %s", shownOrigin(e.from), shownOrigin(e.to), e.why)
 }
 
 func (e *redirectError) Unwrap() error { return ErrRedirect }
@@ -62,6 +62,18 @@ func origin(u *url.URL) string {
 		host = "[" + host + "]"
 	}
 	return scheme + "://" + host + ":" + port
+}
+
+// shownOrigin is origin as a person writes it: without the scheme's default port.
+func shownOrigin(u *url.URL) string {
+	o := origin(u)
+	if s, ok := strings.CutSuffix(o, ":443"); ok && strings.HasPrefix(o, "https://") {
+		return s
+	}
+	if s, ok := strings.CutSuffix(o, ":80"); ok && strings.HasPrefix(o, "http://") {
+		return s
+	}
+	return o
 }
 
 // checkRedirect is the CheckRedirect of every http.Client tok uses (invariant 8).

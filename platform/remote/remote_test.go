@@ -221,3 +221,24 @@ func TestRedirectLoop(t *testing.T) {
 		t.Fatalf("asked %d times, want %d", n, maxRedirects+1)
 	}
 }
+
+// TestRedirectMessage: the line names both origins as a person writes them, and never the
+// Location's path or query, which may carry anything.
+func TestRedirectMessage(t *testing.T) {
+	from, _ := url.Parse("https://API.example.org/v1/auth/login")
+	to, _ := url.Parse("http://evil.example.net:80/steal?password=" + secret)
+	err := checkRedirect(&http.Request{Method: "POST", URL: to}, []*http.Request{{Method: "POST", URL: from}})
+	want := "the server at https://api.example.org redirected to http://evil.example.net, another origin; tok does not send credentials there"
+	if err == nil || err.Error() != want || !errors.Is(err, ErrRedirect) {
+		t.Fatalf("got %v, want %q", err, want)
+	}
+	v6, _ := url.Parse("https://[::1]:8443/x")
+	same, _ := url.Parse("https://[::1]:8443/y")
+	if err := checkRedirect(&http.Request{Method: "GET", URL: same}, []*http.Request{{Method: "GET", URL: v6}}); err != nil {
+		t.Fatalf("same IPv6 origin: %v", err)
+	}
+	dflt, _ := url.Parse("https://api.example.org:443/y")
+	if err := checkRedirect(&http.Request{Method: "GET", URL: dflt}, []*http.Request{{Method: "GET", URL: from}}); err != nil {
+		t.Fatalf("the default port spelled out is the same origin: %v", err)
+	}
+}
