@@ -260,8 +260,9 @@ func IsLoopback(host string) bool {
 
 // Candidates lists the keys that may answer a request, most specific first: exact host with
 // the longest path prefix down to no path, then wildcard parents; for each, the request's
-// username first and then no username. Its length depends only on the request, never on the
-// number of records stored.
+// username first and then no username. Its length depends only on the request's host, scheme
+// and username, never on the number of records stored nor on the path's depth (at most
+// MaxPathDepth+1 prefixes).
 func Candidates(req Target) []Target {
 	schemes := []string{req.Scheme}
 	if req.Scheme == "http" && IsLoopback(req.Host) {
