@@ -60,6 +60,9 @@ func (s *Store) read(t Target) (Record, error) {
 }
 
 func (s *Store) write(t Target, rec Record) error {
+	if err := t.Storable(); err != nil {
+		return err
+	}
 	rec.Target = t.String()
 	data, err := rec.Encode()
 	if err != nil {

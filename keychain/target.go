@@ -24,8 +24,9 @@ type Target struct {
 	Username string // empty when the target names no user
 }
 
-// MaxPathDepth bounds how many path segments a target may have: it bounds the number of keychain
-// reads a lookup makes, whatever the request.
+// MaxPathDepth bounds how many path segments a stored target may have. A request may be deeper
+// (GitLab nests groups without limit); it is resolved through its prefixes of at most this many
+// segments, so the number of keychain reads a lookup makes is bounded whatever the request.
 const MaxPathDepth = 8
 
 // KeyPrefix starts every keychain item key tok writes, so tok's items never collide with another
@@ -45,16 +46,17 @@ var idnaProfile = idna.New(
 // ParseTarget parses what a user gives tok set and friends: a URL, a host, host:port, or *.host.
 // A missing scheme means https. User information inside the URL is refused.
 func ParseTarget(s string) (Target, error) {
-	return parse(s, true)
-}
-
-// ParseRequest parses a request (a URL a client asks about). Unlike ParseTarget it refuses
-// wildcards: a request always names one concrete host.
-func ParseRequest(s string) (Target, error) {
 	return parse(s, false)
 }
 
-func parse(raw string, allowWildcard bool) (Target, error) {
+// ParseRequest parses a request (a URL a client asks about). Unlike ParseTarget it refuses
+// wildcards, since a request always names one concrete host, and it takes a path of any depth:
+// only the prefixes a record can have are looked up (Candidates).
+func ParseRequest(s string) (Target, error) {
+	return parse(s, true)
+}
+
+func parse(raw string, request bool) (Target, error) {
 	s := strings.TrimSpace(raw)
 	bad := func(why string) (Target, error) {
 		// The raw input is not repeated: a token pasted in the wrong place must not reach a log.
@@ -83,7 +85,7 @@ func parse(raw string, allowWildcard bool) (Target, error) {
 	if t.Scheme != "https" && t.Scheme != "http" {
 		return bad("only https and http URLs are supported")
 	}
-	host, err := NormalizeHost(u.Hostname(), allowWildcard)
+	host, err := NormalizeHost(u.Hostname(), !request)
 	if err != nil {
 		return bad(err.Error())
 	}
@@ -91,7 +93,12 @@ func parse(raw string, allowWildcard bool) (Target, error) {
 	if t.Port, err = normalizePort(u.Port(), t.Scheme); err != nil {
 		return bad(err.Error())
 	}
-	if t.Path, err = NormalizePath(u.Path); err != nil {
+	if request {
+		t.Path, err = cleanPath(u.Path)
+	} else {
+		t.Path, err = NormalizePath(u.Path)
+	}
+	if err != nil {
 		return bad(err.Error())
 	}
 	return t, nil
@@ -151,7 +158,17 @@ func normalizePort(port, scheme string) (string, error) {
 }
 
 // NormalizePath cleans a URL path ("a/b/../c/" becomes "/a/c"); the root is the empty path.
+// A path deeper than MaxPathDepth segments is refused: no record is stored that deep.
 func NormalizePath(p string) (string, error) {
+	cleaned, err := cleanPath(p)
+	if err == nil && !shallow(cleaned) {
+		err = fmt.Errorf("its path is deeper than %d segments", MaxPathDepth)
+	}
+	return cleaned, err
+}
+
+// cleanPath is NormalizePath without the depth limit, for requests.
+func cleanPath(p string) (string, error) {
 	if p == "" || p == "/" {
 		return "", nil
 	}
@@ -162,10 +179,21 @@ func NormalizePath(p string) (string, error) {
 	if cleaned == "/" {
 		return "", nil
 	}
-	if strings.Count(cleaned, "/") > MaxPathDepth {
-		return "", fmt.Errorf("its path is deeper than %d segments", MaxPathDepth)
-	}
 	return cleaned, nil
+}
+
+// shallow reports whether a cleaned path has at most MaxPathDepth segments.
+func shallow(p string) bool { return strings.Count(p, "/") <= MaxPathDepth }
+
+// Storable says why a record cannot be stored at t, or nil: a target deeper than MaxPathDepth
+// (a request's path may be deeper) would never be found by a lookup.
+func (t Target) Storable() error {
+	if !shallow(t.Path) {
+		host := t
+		host.Path, host.Username = "", ""
+		return fmt.Errorf("%w: tok keeps credentials for paths of at most %d segments, and %s is deeper; store one for its host (or a shorter path) with: tok set %s", ErrBadTarget, MaxPathDepth, t.URL(), host.URL())
+	}
+	return nil
 }
 
 // IsWildcard reports whether the target is a "*.host" record.
@@ -224,8 +252,9 @@ func TargetFromKey(key string) (Target, bool) {
 
 // Candidates lists the keys that may answer a request, most specific first: exact host with
 // the longest path prefix down to no path, then wildcard parents; for each, the request's
-// username first and then no username. Its length depends only on the request, never on the
-// number of records stored.
+// username first and then no username. Its length depends only on the request's host, scheme
+// and username, never on the number of records stored nor on the path's depth (at most
+// MaxPathDepth+1 prefixes).
 func Candidates(req Target) []Target {
 	schemes := []string{req.Scheme}
 	if req.Scheme == "http" && hostname.IsLoopback(req.Host) {
@@ -263,8 +292,18 @@ func hostCandidates(host string) []string {
 	return out
 }
 
-// pathPrefixes lists "/a/b/c", "/a/b", "/a", "" for "/a/b/c": prefixes on "/" boundaries only.
+// pathPrefixes lists "/a/b/c", "/a/b", "/a", "" for "/a/b/c": prefixes on "/" boundaries only,
+// none deeper than MaxPathDepth (no record is), so a request of any depth has at most
+// MaxPathDepth+1 of them.
 func pathPrefixes(p string) []string {
+	for i, n := 0, 0; i < len(p); i++ {
+		if p[i] == '/' {
+			if n++; n > MaxPathDepth {
+				p = p[:i]
+				break
+			}
+		}
+	}
 	out := []string{}
 	for p != "" {
 		out = append(out, p)

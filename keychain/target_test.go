@@ -114,6 +114,8 @@ func TestResolution(t *testing.T) {
 		"https://shared.example.edu",
 		"https://xn--bcher-kva.example",
 		"https://h.example.io/a/b/c/d/e/f/g/h",
+		"https://gitlab.example.io",
+		"https://gitlab.example.io/g1/g2/g3/g4/g5/g6/g7/g8",
 	}
 	s, _ := resolutionStore(t, stored...)
 	cases := []struct {
@@ -135,6 +137,13 @@ func TestResolution(t *testing.T) {
 		{"dot-dot out of a prefix", "https://api.example.org/team/../public", "", "https://api.example.org"},
 		{"trailing slash", "https://api.example.org/team/", "", "https://api.example.org/team"},
 		{"deep path on a deep record", "https://h.example.io/a/b/c/d/e/f/g/h", "", "https://h.example.io/a/b/c/d/e/f/g/h"},
+		{"deep path, host-wide record", "https://gitlab.example.io/x1/g2/g3/g4/g5/g6/g7/g8/g9/g10/g11/repo.git", "", "https://gitlab.example.io"},
+		{"deep path, 9 segments, host-wide record", "https://gitlab.example.io/x1/g2/g3/g4/g5/g6/g7/g8/g9", "", "https://gitlab.example.io"},
+		{"deep path below an 8-segment record", "https://gitlab.example.io/g1/g2/g3/g4/g5/g6/g7/g8/g9/g10/repo.git", "", "https://gitlab.example.io/g1/g2/g3/g4/g5/g6/g7/g8"},
+		{"deep path, 8-segment prefix only on / boundary", "https://gitlab.example.io/g1/g2/g3/g4/g5/g6/g7/g8x/g9/g10", "", "https://gitlab.example.io"},
+		{"deep path, wildcard", "https://www.example.org/1/2/3/4/5/6/7/8/9/10/11/12", "", "*.example.org"},
+		{"deep path, no record", "https://nothing.example.io/1/2/3/4/5/6/7/8/9/10", "", ""},
+		{"deep path never reaches another host's deep record", "https://other.example.io/a/b/c/d/e/f/g/h/i", "", ""},
 		{"wildcard subdomain", "https://www.example.org", "", "*.example.org"},
 		{"wildcard deeper subdomain", "https://a.b.c.example.org", "", "*.example.org"},
 		{"wildcard with path", "https://www.example.org/x/y", "", "*.example.org"},
@@ -219,6 +228,71 @@ func TestLookupCostIsBounded(t *testing.T) {
 				t.Errorf("%s: %d reads with %d records, %d with 10", r, c, n, first[r])
 			}
 		}
+	}
+}
+
+// TestDeepRequest: a request may be deeper than any stored target; its path is kept as given.
+func TestDeepRequest(t *testing.T) {
+	deep := "https://gitlab.example.io/" + strings.Repeat("g/", 40) + "repo.git"
+	req, err := ParseRequest(deep)
+	if err != nil {
+		t.Fatalf("ParseRequest of a 41-segment path: %v", err)
+	}
+	if req.Path != "/"+strings.Repeat("g/", 40)+"repo.git" {
+		t.Fatalf("path %q", req.Path)
+	}
+	if _, err := ParseTarget(deep); !errors.Is(err, ErrBadTarget) {
+		t.Fatalf("ParseTarget of a 41-segment path: %v, want ErrBadTarget", err)
+	}
+}
+
+// TestDeepLookupCostIsBounded: a lookup reads the same bounded number of keys whatever the
+// request's depth. For https://a.b.example.org/<path> with no user the keys that can answer are
+// 3 hosts (a.b.example.org, *.b.example.org, *.example.org) times 9 path prefixes (8 segments
+// down to none: no record is deeper), so a miss reads exactly 27 and never lists.
+func TestDeepLookupCostIsBounded(t *testing.T) {
+	const want = 3 * (8 + 1)
+	s, ring := filledStore(t, 100)
+	for _, depth := range []int{8, 9, 12, 100, 10000} {
+		req, err := ParseRequest("https://a.b.example.org" + strings.Repeat("/x", depth))
+		if err != nil {
+			t.Fatalf("depth %d: %v", depth, err)
+		}
+		before := ring.gets.Load()
+		if _, err := s.Lookup(req); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("depth %d: %v, want a miss", depth, err)
+		}
+		if n := ring.gets.Load() - before; n != want {
+			t.Errorf("a miss at depth %d read %d keys, want %d", depth, n, want)
+		}
+	}
+	if ring.keys.Load() != 0 {
+		t.Error("a lookup listed the store")
+	}
+}
+
+// TestStoreRefusesDeepTarget: a record is never written where no lookup would find it (git
+// store of a request deeper than MaxPathDepth); the error names no secret and changes nothing.
+func TestStoreRefusesDeepTarget(t *testing.T) {
+	s, ring := filledStore(t, 0)
+	req, err := ParseRequest("https://gitlab.example.io/1/2/3/4/5/6/7/8/9/repo.git")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Save(req, Record{Secret: "hunter2", Source: SourceGit}); !errors.Is(err, ErrBadTarget) {
+		t.Fatalf("Save at 10 segments: %v, want ErrBadTarget", err)
+	} else if strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "tok set https://gitlab.example.io") {
+		t.Fatalf("error %q", err)
+	}
+	if err := s.Put(req, Record{Secret: "hunter2", Source: SourceDocker}); !errors.Is(err, ErrBadTarget) {
+		t.Fatalf("Put at 10 segments: %v, want ErrBadTarget", err)
+	}
+	if len(ring.items) != 0 {
+		t.Fatalf("stored %d items", len(ring.items))
+	}
+	at8, _ := ParseRequest("https://gitlab.example.io/1/2/3/4/5/6/7/8")
+	if _, err := s.Save(at8, Record{Secret: "s", Source: SourceGit}); err != nil {
+		t.Fatalf("Save at 8 segments: %v", err)
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/tok-dev/tok/internal/hostname"
 )
 
 // Auth is how a platform's token travels over HTTP.
@@ -90,6 +92,15 @@ func (r *Registry) Add(p Platform) error {
 		}
 	}
 	if old, ok := r.byName[p.Name]; ok && !old.UserDefined {
+		if old.Sessions {
+			// A session platform's token names the host its exchange goes to (aud); tok trusts
+			// only the platform's own hosts, and loopback ones added for development.
+			for _, h := range p.Hosts {
+				if !hostname.IsLoopback(h) {
+					return fmt.Errorf("platform %s: host %q: only a loopback host (localhost, 127.0.0.1, ::1) can be added to %s, for development; tok sends a %s token only to %s's own hosts", p.Name, h, p.Name, p.Name, p.Name)
+				}
+			}
+		}
 		old.Hosts = append(append([]string{}, old.Hosts...), p.Hosts...)
 		old.TokenEnv = orKeep(p.TokenEnv, old.TokenEnv)
 		r.byName[p.Name] = old

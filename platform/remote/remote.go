@@ -24,6 +24,71 @@ var ErrRefused = errors.New("refused by the server")
 // ErrServer means the server failed (5xx) or did not answer in time, after retries.
 var ErrServer = errors.New("the server failed")
 
+// ErrRedirect means a server answered with a redirect tok does not follow: every request tok
+// makes carries a secret (a password, a refresh token, a Bearer or Basic token), so it never
+// follows one to another origin (scheme, host and port), which includes any https to http
+// downgrade, nor one that would change its method (a POST answered 301, 302 or 303 would go on
+// as a GET without its body). A redirect within the origin that keeps method and body (307 and
+// 308, or any redirect of a GET) is followed, at most maxRedirects times.
+var ErrRedirect = errors.New("redirect not followed")
+
+// maxRedirects bounds the same-origin redirects one request follows.
+const maxRedirects = 5
+
+// redirectError says in one line what happened. It names only origins: a Location's path
+// or query may carry anything the server put there.
+type redirectError struct {
+	from, to *url.URL
+	why      string
+}
+
+func (e *redirectError) Error() string {
+	return fmt.Sprintf("the server at %s redirected to %s, %s", shownOrigin(e.from), shownOrigin(e.to), e.why)
+}
+
+func (e *redirectError) Unwrap() error { return ErrRedirect }
+
+// origin is scheme://host:port with the scheme's default port spelled out, so that two
+// spellings of one origin compare equal and an https to http change never does.
+func origin(u *url.URL) string {
+	scheme := strings.ToLower(u.Scheme)
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"https": "443", "http": "80"}[scheme]
+	}
+	host := strings.ToLower(u.Hostname())
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return scheme + "://" + host + ":" + port
+}
+
+// shownOrigin is origin as a person writes it: without the scheme's default port.
+func shownOrigin(u *url.URL) string {
+	o := origin(u)
+	if s, ok := strings.CutSuffix(o, ":443"); ok && strings.HasPrefix(o, "https://") {
+		return s
+	}
+	if s, ok := strings.CutSuffix(o, ":80"); ok && strings.HasPrefix(o, "http://") {
+		return s
+	}
+	return o
+}
+
+// checkRedirect is the CheckRedirect of every http.Client tok uses (invariant 8).
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	first := via[0]
+	switch {
+	case origin(req.URL) != origin(first.URL):
+		return &redirectError{first.URL, req.URL, "another origin; tok does not send credentials there"}
+	case req.Method != first.Method:
+		return &redirectError{first.URL, req.URL, "which would turn " + first.Method + " into " + req.Method + "; tok does not follow it"}
+	case len(via) > maxRedirects:
+		return &redirectError{first.URL, req.URL, fmt.Sprintf("more than %d times; tok stopped", maxRedirects)}
+	}
+	return nil
+}
+
 // Client makes tok's few HTTP calls: short timeouts, bounded retries for server errors and
 // timeouts, never for a refusal.
 type Client struct {
@@ -34,17 +99,29 @@ type Client struct {
 
 // DefaultClient is for commands a person runs: 5 s a request, 3 attempts.
 func DefaultClient() *Client {
-	return &Client{HTTP: &http.Client{Timeout: 5 * time.Second}, Attempts: 3, Backoff: 200 * time.Millisecond}
+	return &Client{HTTP: &http.Client{Timeout: 5 * time.Second, CheckRedirect: checkRedirect}, Attempts: 3, Backoff: 200 * time.Millisecond}
 }
 
 // QuickClient is for work done on behalf of git and docker, which wait: 3 s, 2 attempts.
 func QuickClient() *Client {
-	return &Client{HTTP: &http.Client{Timeout: 3 * time.Second}, Attempts: 2, Backoff: 200 * time.Millisecond}
+	return &Client{HTTP: &http.Client{Timeout: 3 * time.Second, CheckRedirect: checkRedirect}, Attempts: 2, Backoff: 200 * time.Millisecond}
+}
+
+// httpClient is c.HTTP with tok's redirect rule, whoever built it.
+func (c *Client) httpClient() *http.Client {
+	hc := http.Client{}
+	if c.HTTP != nil {
+		hc = *c.HTTP
+	}
+	hc.CheckRedirect = checkRedirect
+	return &hc
 }
 
 // do sends the request built by build (once per attempt) and decodes a 2xx JSON answer into
-// out. The response body is never put in an error: it may echo a secret.
+// out. The response body is never put in an error: it may echo a secret. A redirect is
+// followed only as ErrRedirect says, and one that is not ends the call without a retry.
 func (c *Client) do(ctx context.Context, build func() (*http.Request, error), out any) error {
+	hc := c.httpClient()
 	var last error
 	for attempt := 0; attempt < max(c.Attempts, 1); attempt++ {
 		if attempt > 0 {
@@ -58,7 +135,11 @@ func (c *Client) do(ctx context.Context, build func() (*http.Request, error), ou
 		if err != nil {
 			return err
 		}
-		resp, err := c.HTTP.Do(req.WithContext(ctx))
+		resp, err := hc.Do(req.WithContext(ctx))
+		var redirect *redirectError
+		if errors.As(err, &redirect) {
+			return redirect
+		}
 		if err != nil {
 			last = fmt.Errorf("%w: %s %s%s: no answer (%v)", ErrServer, req.Method, req.URL.Host, req.URL.Path, timeoutOr(err))
 			continue
