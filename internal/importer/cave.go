@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/tok-dev/tok/internal/jsonedit"
 	"github.com/tok-dev/tok/keychain"
 )
 
@@ -72,12 +73,43 @@ func caveSource(env Env) ([]Found, []Problem) {
 				rec.Username = k
 			}
 			found = append(found, Found{Path: path, Mode: mode, Target: target, Record: rec, Note: "key " + k,
-				remove: jsonRemover([]any{k}), whole: true, siblings: len(names)})
+				remove: jsonRemover(k), present: jsonHas(k), empty: jsonEmpty(nil)})
 		}
 	}
 	return found, problems
 }
 
-func jsonRemover(path []any) func([]byte) ([]byte, error) {
-	return func(b []byte) ([]byte, error) { return jsonDelete(b, path) }
+// jsonRemover deletes every member the path reaches (each copy of a key given twice).
+func jsonRemover(path ...any) func([]byte) ([]byte, error) {
+	return func(b []byte) ([]byte, error) { return jsonedit.Delete(b, path...) }
+}
+
+// jsonHas says whether a member the path reaches is still there (or the file cannot be read).
+func jsonHas(path ...any) func([]byte) bool {
+	return func(b []byte) bool {
+		ms, err := jsonedit.Find(b, path...)
+		return err != nil || len(ms) > 0
+	}
+}
+
+// jsonEmpty says whether a JSON object holds no member but those named in keep (matched in any
+// case): a file of nothing else is deleted once its tokens are removed.
+func jsonEmpty(keep []string) func([]byte) bool {
+	return func(b []byte) bool {
+		ms, err := jsonedit.Find(b, jsonedit.Key(func(string) bool { return true }))
+		if err != nil {
+			return false
+		}
+		for _, m := range ms {
+			known := false
+			for _, k := range keep {
+				known = known || strings.EqualFold(m.Key, k)
+			}
+			if !known {
+				return false
+			}
+		}
+		s, e := jsonedit.Root(b)
+		return e > s && b[s] == '{'
+	}
 }
