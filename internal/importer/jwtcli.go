@@ -56,8 +56,11 @@ func jwtCLISource(env Env) ([]Found, []Problem) {
 	tokenKeys := []string{"access_token", "refresh_token", "expires_in", "expires_at"}
 	remove := func(b []byte) ([]byte, error) {
 		for _, k := range tokenKeys {
-			var err error
-			if b, err = jsonedit.Delete(b, jsonedit.Fold(k)); err != nil && !errors.Is(err, jsonedit.ErrNotFound) {
+			out, err := jsonedit.Delete(b, jsonedit.Fold(k))
+			switch {
+			case err == nil:
+				b = out
+			case !errors.Is(err, jsonedit.ErrNotFound):
 				return nil, err
 			}
 		}
