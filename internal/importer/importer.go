@@ -178,6 +178,11 @@ func removeFrom(path string, fs []Found) (string, error) {
 			return "", fmt.Errorf("%s: %w; nothing removed from it", name, err)
 		}
 	}
+	for _, f := range fs {
+		if f.present(data) {
+			return "", fmt.Errorf("%s: the edit would leave the token for %s in it; nothing removed from it", name, f.Target)
+		}
+	}
 	if fs[0].empty != nil && fs[0].empty(data) {
 		if _, err := atomicfile.Remove(path); err != nil {
 			return "", err
