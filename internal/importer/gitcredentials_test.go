@@ -50,6 +50,16 @@ func TestGitCredentialLinesAsGit(t *testing.T) {
 			t.Errorf("%q: tok reads %+v; git answers %q", line, c, out)
 		}
 	}
+	for line, want := range map[string]gitCredential{
+		"https://u:p@h.example.org?x=1":        {"https", "u", "p", "h.example.org", "?x=1"},
+		"https://u:p@h.example.org#f":          {"https", "u", "p", "h.example.org", "#f"},
+		"http://alice:pw@127.0.0.1%3a8741/a/":  {"http", "alice", "pw", "127.0.0.1:8741", "a"},
+		"https://u:p%40x%2B@h.example.org/g/r": {"https", "u", "p@x+", "h.example.org", "g/r"},
+	} {
+		if c, ok := parseGitCredentialLine(line); !ok || c != want {
+			t.Errorf("%q read as %+v; want %+v", line, c, want)
+		}
+	}
 	for _, line := range []string{"", "no-scheme", "https://h.example.org", "https://u@h.example.org", "https://h.example.org/u:p@x", "https://u:p%0a@h.example.org"} {
 		if c, ok := parseGitCredentialLine(line); ok {
 			t.Errorf("%q read as %+v; git-credential-store does not use it", line, c)
