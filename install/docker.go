@@ -38,10 +38,17 @@ func (d Docker) fail(err error) error {
 
 func (d Docker) save(data, old []byte) error {
 	if old == nil {
-		if err := os.MkdirAll(filepath.Dir(d.Path), 0o700); err != nil {
+		path := d.Path
+		if dest, err := os.Readlink(d.Path); err == nil { // a link to a file not made yet: make it there
+			if !filepath.IsAbs(dest) {
+				dest = filepath.Join(filepath.Dir(d.Path), dest)
+			}
+			path = dest
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return err
 		}
-		return atomicfile.Write(d.Path, data, 0o600)
+		return atomicfile.Write(path, data, 0o600)
 	}
 	if err := atomicfile.Write(d.Path+BackupSuffix, old, 0o600); err != nil {
 		return fmt.Errorf("backing up %s: %w", d.Path, err)

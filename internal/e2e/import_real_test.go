@@ -419,4 +419,12 @@ func TestInstallDockerNullAndSymlink(t *testing.T) {
 			}
 		})
 	}
+	// A link to a config.json not made yet (a fresh dotfiles checkout): the file is made there.
+	e := testenv.NewEnv(t).FileBackend("pw")
+	link := filepath.Join(e.Vars["HOME"], ".docker", "config.json")
+	real := dotfiles(t, e, ".docker/config.json", "docker.json", "", 0)
+	if r := e.Run("", "tok", "install", "docker", "ghcr.io"); r.Code != 0 {
+		t.Fatalf("install: %s", r.Stderr)
+	}
+	assertLinkedFile(t, link, real, "{\n\t\"credHelpers\": {\"ghcr.io\": \"tok\"}\n}\n", 0o600)
 }
