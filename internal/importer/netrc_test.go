@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/tok-dev/tok/internal/testenv"
+	"github.com/tok-dev/tok/platform"
 )
 
 // pythonNetrc is what Python's netrc module reads from each file: hosts and macros, or an error.
@@ -241,5 +242,28 @@ func TestNetrcRemove(t *testing.T) {
 		if py[i].Error != "" {
 			t.Errorf("after a removal Python cannot read %q: %s", r, py[i].Error)
 		}
+	}
+}
+
+// TestNetrcSourceSkipsEntriesWithoutSecret: anonymous FTP logins, empty passwords and default
+// are no tokens; a Code Ocean token as login with an empty password is one; each value is what
+// Python reads for that machine.
+func TestNetrcSourceSkipsEntriesWithoutSecret(t *testing.T) {
+	home := t.TempDir()
+	content := "machine ftp.org login anonymous password me@x.org\nmachine guest.org login Guest password g\n" +
+		"machine empty.org login u password \"\"\nmachine co.example.org login cop_abcdefghijkl password \"\"\n" +
+		"machine a.org login \"al ice\" password \"p w\"\ndefault login d password dp\n"
+	os.WriteFile(filepath.Join(home, ".netrc"), []byte(content), 0o600)
+	env := Env{Home: home, Getenv: func(string) string { return "" }, GOOS: "linux", Registry: platform.Builtin()}
+	found, problems := netrcSource(env)
+	if len(problems) != 0 {
+		t.Fatal(problems)
+	}
+	var got []string
+	for _, f := range found {
+		got = append(got, f.Target.Host+" "+f.Record.Username+":"+f.Record.Secret)
+	}
+	if want := []string{"co.example.org :cop_abcdefghijkl", "a.org al ice:p w"}; !equalJSON(got, want) {
+		t.Errorf("imported %q, want %q", got, want)
 	}
 }
