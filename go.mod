@@ -3,7 +3,6 @@ module github.com/tok-dev/tok
 go 1.26.8
 
 require (
-	filippo.io/age v1.3.2
 	github.com/99designs/keyring v1.2.2
 	github.com/adrg/xdg v0.5.3
 	github.com/docker/cli v29.7.2+incompatible
@@ -20,6 +19,7 @@ require (
 )
 
 require (
+	filippo.io/age v1.3.2 // indirect
 	filippo.io/hpke v0.4.0 // indirect
 	github.com/99designs/go-keychain v0.0.0-20191008050251-8e49817e8af4 // indirect
 	github.com/cpuguy83/go-md2man/v2 v2.0.7 // indirect
