@@ -216,6 +216,8 @@ func parseNetrc(data []byte) (*netrcFile, error) {
 	value := func() (netrcToken, error) {
 		v := l.getToken()
 		switch {
+		case v.text == "" && !v.quoted:
+			return v, differ("a keyword at the end of the file has no value (curl then drops the entry's password)", v)
 		case v.curlDiffer != "":
 			return v, differ(v.curlDiffer, v)
 		case strings.HasPrefix(v.text, "#") && !v.quoted:
@@ -245,6 +247,7 @@ func parseNetrc(data []byte) (*netrcFile, error) {
 		return le, nil
 	}
 	seen := map[string]netrcEntry{} // lower-case machine name
+	sawDefault := false
 	for {
 		saved := l.lineno
 		tt := l.getToken()
@@ -303,6 +306,7 @@ func parseNetrc(data []byte) (*netrcFile, error) {
 		if e.machine == "" {
 			return nil, bad(fmt.Sprintf("missing %q name", tt.text), tt)
 		}
+		given := map[string]bool{}
 		for {
 			prev := l.lineno
 			t := l.getToken()
@@ -326,6 +330,10 @@ func parseNetrc(data []byte) (*netrcFile, error) {
 			if t.curlDiffer != "" {
 				return nil, differ(t.curlDiffer, t)
 			}
+			if given[t.text] {
+				return nil, differ(fmt.Sprintf("machine %s gives %q twice (Python reads the last, curl the first)", e.machine, t.text), t)
+			}
+			given[t.text] = true
 			var v netrcToken
 			var err error
 			switch t.text {
@@ -349,6 +357,13 @@ func parseNetrc(data []byte) (*netrcFile, error) {
 			}
 			e.end = v.end
 		}
+		if !e.isDefault && given["password"] && !given["login"] {
+			return nil, differ(fmt.Sprintf("machine %s has a password but no login (curl uses it only in the file's last entry)", e.machine), tt)
+		}
+		if !e.isDefault && sawDefault {
+			return nil, differ(fmt.Sprintf("machine %s comes after default (curl stops at default, Python reads on)", e.machine), tt)
+		}
+		sawDefault = sawDefault || e.isDefault
 		if !e.isDefault {
 			key := strings.ToLower(e.machine)
 			if old, ok := seen[key]; ok && (old.login != e.login || old.password != e.password || old.account != e.account) {
