@@ -1,35 +1,22 @@
 package install
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 
 	"github.com/tok-dev/tok/internal/atomicfile"
+	"github.com/tok-dev/tok/internal/dockerconfig"
 )
 
 // DockerHelperName is what config.json names: docker runs docker-credential-tok.
 const DockerHelperName = "tok"
 
-// DockerConfigPath is $DOCKER_CONFIG/config.json, else ~/.docker/config.json.
-func DockerConfigPath() (string, error) {
-	if dir := os.Getenv("DOCKER_CONFIG"); dir != "" {
-		return filepath.Join(dir, "config.json"), nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("finding docker's config: %w (set DOCKER_CONFIG)", err)
-	}
-	return filepath.Join(home, ".docker", "config.json"), nil
-}
-
-// Docker edits docker's config.json. Every field it does not touch, known to it or not,
-// survives with its meaning; writes are atomic (temp file and rename), 0600, and keep a
-// backup of the previous file beside it.
+// Docker edits docker's config.json (found by dockerconfig.DefaultPath) as dockerconfig does:
+// only the members tok names change, every other byte stays. Writes are atomic and go to the
+// file a symlinked config.json points to, keeping its mode (0600 for a new file), with a backup
+// of the previous contents beside the path (config.json.tok-backup).
 type Docker struct {
 	Path string
 }
@@ -37,131 +24,84 @@ type Docker struct {
 // BackupSuffix names the copy of the previous config.json.
 const BackupSuffix = ".tok-backup"
 
-func (d Docker) load() (map[string]json.RawMessage, []byte, error) {
+func (d Docker) load() ([]byte, error) {
 	data, err := os.ReadFile(d.Path)
 	if errors.Is(err, os.ErrNotExist) {
-		return map[string]json.RawMessage{}, nil, nil
+		return nil, nil
 	}
-	if err != nil {
-		return nil, nil, err
-	}
-	cfg := map[string]json.RawMessage{}
-	if len(bytes.TrimSpace(data)) > 0 {
-		if err := json.Unmarshal(data, &cfg); err != nil {
-			return nil, nil, fmt.Errorf("%s is not valid JSON (%v); left untouched: fix it, or move it away and run again", d.Path, err)
-		}
-	}
-	return cfg, data, nil
+	return data, err
 }
 
-func (d Docker) save(cfg map[string]json.RawMessage, old []byte) error {
-	data, err := json.MarshalIndent(cfg, "", "\t")
-	if err != nil {
-		return err
-	}
-	data = append(data, '\n')
-	if err := os.MkdirAll(filepath.Dir(d.Path), 0o700); err != nil {
-		return err
-	}
-	if old != nil {
-		if err := atomicfile.Write(d.Path+BackupSuffix, old, 0o600); err != nil {
-			return fmt.Errorf("backing up %s: %w", d.Path, err)
-		}
-	}
-	return atomicfile.Write(d.Path, data, 0o600)
+func (d Docker) fail(err error) error {
+	return fmt.Errorf("%s %v; left untouched: fix it, or move it away and run again", d.Path, err)
 }
 
-func helpersOf(cfg map[string]json.RawMessage) (map[string]string, error) {
-	helpers := map[string]string{}
-	if raw, ok := cfg["credHelpers"]; ok {
-		if err := json.Unmarshal(raw, &helpers); err != nil {
-			return nil, fmt.Errorf("credHelpers in docker's config is not an object of strings: %v", err)
+func (d Docker) save(data, old []byte) error {
+	if old == nil {
+		path := d.Path
+		if dest, err := os.Readlink(d.Path); err == nil { // a link to a file not made yet: make it there
+			if !filepath.IsAbs(dest) {
+				dest = filepath.Join(filepath.Dir(d.Path), dest)
+			}
+			path = dest
 		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return err
+		}
+		return atomicfile.Write(path, data, 0o600)
 	}
-	return helpers, nil
-}
-
-func setField(cfg map[string]json.RawMessage, key string, v any) error {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return err
+	if err := atomicfile.Write(d.Path+BackupSuffix, old, 0o600); err != nil {
+		return fmt.Errorf("backing up %s: %w", d.Path, err)
 	}
-	cfg[key] = raw
-	return nil
+	_, err := atomicfile.Edit(d.Path, data)
+	return err
 }
 
 // Install names tok in credHelpers for each registry, or, with asDefault, in credsStore. It
 // returns how many entries changed; with none, the file is not written.
 func (d Docker) Install(registries []string, asDefault bool) (int, error) {
-	cfg, old, err := d.load()
+	old, err := d.load()
 	if err != nil {
 		return 0, err
 	}
-	changed := 0
+	data, changed := old, 0
 	if asDefault {
-		var current string
-		_ = json.Unmarshal(cfg["credsStore"], &current)
-		if current != DockerHelperName {
-			if err := setField(cfg, "credsStore", DockerHelperName); err != nil {
-				return 0, err
-			}
+		var c bool
+		if data, c, err = dockerconfig.SetCredsStore(data, DockerHelperName); err != nil {
+			return 0, d.fail(err)
+		}
+		if c {
 			changed++
 		}
 	}
-	if len(registries) > 0 {
-		helpers, err := helpersOf(cfg)
-		if err != nil {
-			return 0, err
+	for _, r := range registries {
+		var c bool
+		if data, c, err = dockerconfig.SetCredHelper(data, r, DockerHelperName); err != nil {
+			return 0, d.fail(err)
 		}
-		for _, r := range registries {
-			if helpers[r] != DockerHelperName {
-				helpers[r] = DockerHelperName
-				changed++
-			}
-		}
-		if err := setField(cfg, "credHelpers", helpers); err != nil {
-			return 0, err
+		if c {
+			changed++
 		}
 	}
 	if changed == 0 {
 		return 0, nil
 	}
-	return changed, d.save(cfg, old)
+	return changed, d.save(data, old)
 }
 
 // Uninstall removes every credHelpers entry naming tok, and credsStore if it names tok.
 // It returns what it removed.
 func (d Docker) Uninstall() ([]string, error) {
-	cfg, old, err := d.load()
+	old, err := d.load()
 	if err != nil || old == nil {
 		return nil, err
 	}
-	var removed []string
-	var store string
-	if json.Unmarshal(cfg["credsStore"], &store) == nil && store == DockerHelperName {
-		delete(cfg, "credsStore")
-		removed = append(removed, "credsStore")
-	}
-	if _, ok := cfg["credHelpers"]; ok {
-		helpers, err := helpersOf(cfg)
-		if err != nil {
-			return nil, err
-		}
-		for r, h := range helpers {
-			if h == DockerHelperName {
-				delete(helpers, r)
-				removed = append(removed, "credHelpers "+r)
-			}
-		}
-		if len(helpers) == 0 {
-			delete(cfg, "credHelpers")
-		} else if err := setField(cfg, "credHelpers", helpers); err != nil {
-			return nil, err
-		}
+	data, removed, err := dockerconfig.RemoveHelper(old, DockerHelperName)
+	if err != nil {
+		return nil, d.fail(err)
 	}
 	if len(removed) == 0 {
 		return nil, nil
 	}
-	sort.Strings(removed)
-	return removed, d.save(cfg, old)
+	return removed, d.save(data, old)
 }

@@ -10,6 +10,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/tok-dev/tok/internal/atomicfile"
 	"github.com/tok-dev/tok/internal/importer"
 	"github.com/tok-dev/tok/internal/setup"
 )
@@ -26,9 +27,15 @@ Sources: Curvenote's settings.json, CAVE/CloudVolume *cave-secret.json (every ke
 CURVENOTE_TOKEN, CODEOCEAN_TOKEN and CAVE_TOKEN variables. A file that does not parse is
 reported and nothing is imported from it.
 
+Each file is read as the tool that owns it reads it: netrc as Python's netrc module (a file curl
+could read differently is reported and nothing in it imported), .git-credentials as git's
+credential-store, config.json as docker. Entries without a secret (anonymous FTP) are skipped.
+
 --remove deletes a plaintext copy only after the keychain gives the same value back. A file
-that holds other data (netrc, .git-credentials, docker's config.json, Curvenote's settings)
-keeps everything else byte for byte and its mode; it is rewritten atomically.
+that holds other data keeps everything else byte for byte and its mode; it is rewritten
+atomically, and a symlinked file (stow, chezmoi, home-manager) is edited where the link points,
+the link kept. A file is deleted only when nothing but imported entries was in it. tok says
+"Removed" only once a re-read of the file shows every imported entry gone.
 
 Examples:
    tok import                       # what is there, what would happen
@@ -119,7 +126,14 @@ func runImport(c *ucli.Context, stdio IO) error {
 			fmt.Fprintf(stdio.Stderr, "Removed the imported tokens from %s.\n", p)
 		}
 		if err != nil {
-			fmt.Fprintln(stdio.Stderr, "tok: "+strings.ReplaceAll(err.Error(), "\n", "; "))
+			// One line per file that kept its copy, naming the real file.
+			errs := []error{err}
+			if j, ok := err.(interface{ Unwrap() []error }); ok {
+				errs = j.Unwrap()
+			}
+			for _, e := range errs {
+				fmt.Fprintln(stdio.Stderr, "tok: "+strings.ReplaceAll(e.Error(), "\n", "; "))
+			}
 			failed++
 		}
 	} else {
@@ -134,6 +148,10 @@ func runImport(c *ucli.Context, stdio IO) error {
 		sort.Strings(paths)
 		fmt.Fprintf(stdio.Stderr, "Plaintext copies remain in %d place(s):\n", len(paths))
 		for _, p := range paths {
+			if real, err := atomicfile.Real(p); err == nil && real != p {
+				fmt.Fprintf(stdio.Stderr, "  %s, a link to %s (mode %s)\n", p, real, files[p])
+				continue
+			}
 			fmt.Fprintf(stdio.Stderr, "  %s (mode %s)\n", p, files[p])
 		}
 		if !apply {

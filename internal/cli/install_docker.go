@@ -7,6 +7,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/tok-dev/tok/install"
+	"github.com/tok-dev/tok/internal/dockerconfig"
 	"github.com/tok-dev/tok/keychain"
 )
 
@@ -20,7 +21,7 @@ func dockerConfigKey(registry string) (string, error) {
 }
 
 func dockerEditor() (install.Docker, error) {
-	path, err := install.DockerConfigPath()
+	path, err := dockerconfig.DefaultPath()
 	return install.Docker{Path: path}, err
 }
 
@@ -31,8 +32,9 @@ func installDockerCommand(stdio IO) *ucli.Command {
 		ArgsUsage: "[REGISTRY...]",
 		Description: `Adds credHelpers entries to $DOCKER_CONFIG/config.json (default ~/.docker/config.json);
 --default sets credsStore instead, so tok answers for every registry. With no REGISTRY and no
---default, every registry tok holds. Other fields are kept; the write is atomic, 0600, with a
-backup of the previous file (config.json.tok-backup). Running it twice changes nothing.
+--default, every registry tok holds. Every other byte is kept; the write is atomic, keeps the
+file's mode (0600 for a new file), edits the file a symlinked config.json points to, and backs up
+the previous file (config.json.tok-backup). Running it twice changes nothing.
 
 Examples:
    tok install docker ghcr.io registry.example.org:5000

@@ -8,11 +8,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/tok-dev/tok/internal/jsonedit"
 	"github.com/tok-dev/tok/keychain"
 )
-
-// caveDefaultServer is where cave-secret.json (no server prefix) belongs.
-const caveDefaultServer = "https://global.daf-apis.com"
 
 // caveSource reads $CLOUD_VOLUME_DIR/secrets (default ~/.cloudvolume/secrets)
 // *cave-secret.json: the server from the "<netloc>-" prefix, every key in the file ("token"
@@ -35,7 +33,7 @@ func caveSource(env Env) ([]Found, []Problem) {
 			continue
 		}
 		path := filepath.Join(dir, name)
-		server := caveDefaultServer
+		server := defaultCAVEServer(env)
 		if netloc, ok := strings.CutSuffix(name, "-cave-secret.json"); ok && netloc != "" {
 			server = "https://" + netloc
 		}
@@ -72,12 +70,49 @@ func caveSource(env Env) ([]Found, []Problem) {
 				rec.Username = k
 			}
 			found = append(found, Found{Path: path, Mode: mode, Target: target, Record: rec, Note: "key " + k,
-				remove: jsonRemover([]any{k}), whole: true, siblings: len(names)})
+				remove: jsonRemover(k), present: jsonHas(k), empty: jsonEmpty(nil)})
 		}
 	}
 	return found, problems
 }
 
-func jsonRemover(path []any) func([]byte) ([]byte, error) {
-	return func(b []byte) ([]byte, error) { return jsonDelete(b, path) }
+// jsonRemover deletes every member the path reaches (each copy of a key given twice).
+func jsonRemover(path ...any) func([]byte) ([]byte, error) {
+	return func(b []byte) ([]byte, error) { return jsonedit.Delete(b, path...) }
+}
+
+// jsonHas says whether a member the path reaches is still there (or the file cannot be read).
+func jsonHas(path ...any) func([]byte) bool {
+	return func(b []byte) bool {
+		ms, err := jsonedit.Find(b, path...)
+		return err != nil || len(ms) > 0
+	}
+}
+
+// jsonEmpty says whether a JSON object holds no member but those named in keep (matched in any
+// case): a file of nothing else is deleted once its tokens are removed.
+func jsonEmpty(keep []string) func([]byte) bool {
+	return func(b []byte) bool {
+		ms, err := jsonedit.Find(b, jsonedit.Key(func(string) bool { return true }))
+		if err != nil {
+			return false
+		}
+		for _, m := range ms {
+			known := false
+			for _, k := range keep {
+				known = known || strings.EqualFold(m.Key, k)
+			}
+			if !known {
+				return false
+			}
+		}
+		s, e := jsonedit.Root(b)
+		return e > s && b[s] == '{'
+	}
+}
+
+// defaultCAVEServer is where cave-secret.json (no server prefix) belongs: CAVE's default host.
+func defaultCAVEServer(env Env) string {
+	plat, _ := env.Registry.Named("cave")
+	return "https://" + plat.Hosts[0]
 }

@@ -1,11 +1,13 @@
 package importer
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 
+	"github.com/tok-dev/tok/internal/jsonedit"
 	"github.com/tok-dev/tok/keychain"
 	"github.com/tok-dev/tok/platform"
 )
@@ -58,7 +60,6 @@ func curvenoteSource(env Env) ([]Found, []Problem) {
 			}
 			f := curvenoteFound(path, mode, tk.Token, plat.CurvenoteAudience(tk.Token), firstNonEmpty(tk.Email, tk.Username))
 			f.Note = tk.Note
-			f.remove = curvenoteRemover(tk.Token)
 			if tk.Token == settings.Token {
 				f.Note = joinNote("active", f.Note)
 				listed = true
@@ -72,10 +73,12 @@ func curvenoteSource(env Env) ([]Found, []Problem) {
 			f.Note = "active"
 			active = append(active, f)
 		}
-		for i := range active {
-			active[i].remove = curvenoteRemover(active[i].Record.Secret)
+		for _, f := range append(active, rest...) {
+			token := []byte(f.Record.Secret)
+			f.remove = curvenoteRemover(f.Record.Secret)
+			f.present = func(b []byte) bool { return bytes.Contains(b, token) }
+			found = append(found, f)
 		}
-		found = append(found, append(active, rest...)...)
 	}
 	return found, problems
 }
@@ -114,13 +117,13 @@ func curvenoteRemover(token string) func([]byte) ([]byte, error) {
 		}
 		if settings.Token == token {
 			var err error
-			if b, err = jsonDelete(b, []any{"token"}); err != nil {
+			if b, err = jsonedit.Delete(b, "token"); err != nil {
 				return nil, err
 			}
 		}
 		for i, tk := range settings.Tokens {
 			if tk.Token == token {
-				return jsonDelete(b, []any{"tokens", i})
+				return jsonedit.Delete(b, "tokens", i)
 			}
 		}
 		return b, nil

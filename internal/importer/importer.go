@@ -24,12 +24,15 @@ type Found struct {
 	Record   keychain.Record // Secret, Username, Platform, ... (Source is set on import)
 	Identity string          // who the token is for, for the table
 	Note     string          // "active", a key name, ...
-	// remove edits the file's bytes to drop this entry; nil when the whole file is this
-	// source's (it is deleted once every entry in it is imported) or it cannot be removed.
+	// remove edits the file's bytes to drop this entry (every copy of it); nil for an entry tok
+	// cannot remove (an environment variable).
 	remove func([]byte) ([]byte, error)
-	whole  bool
-	// siblings counts the entries found in a whole file, which is deleted only when all go.
-	siblings int
+	// present says whether the file's bytes still hold this entry: checked on a re-read of the
+	// real file after every removal, before tok says it is gone.
+	present func([]byte) bool
+	// empty says whether the file, once edited, holds nothing but what was imported from it, so
+	// it is deleted (CAVE secret files, token.json); nil keeps the file whatever is left.
+	empty func([]byte) bool
 }
 
 // Problem is a source that could not be read.
@@ -109,13 +112,15 @@ func Import(store *keychain.Store, f Found) error {
 }
 
 // RemovePlaintext deletes the given entries from their files, after checking that the keychain
-// gives each one's secret back. A file that holds nothing else is deleted; any other file is
-// rewritten atomically with only those entries gone and its mode kept. It returns the files it
-// changed; an entry that does not verify leaves its file untouched.
+// gives each one's secret back. It edits the real file (through symlinks; see atomicfile.Edit),
+// keeping every other byte and its mode; a file left holding nothing but imported entries is
+// deleted. After each change it reads the file again through its path and reports the file as
+// changed only when none of the entries is there any more. It returns a line per changed file;
+// an entry that does not verify leaves its file untouched.
 func RemovePlaintext(store *keychain.Store, entries []Found) ([]string, error) {
 	byFile := map[string][]Found{}
 	for _, f := range entries {
-		if f.remove == nil && !f.whole {
+		if f.remove == nil {
 			continue // environment variables: the user's shell files hold them
 		}
 		byFile[f.Path] = append(byFile[f.Path], f)
@@ -133,11 +138,12 @@ func RemovePlaintext(store *keychain.Store, entries []Found) ([]string, error) {
 			errs = append(errs, fmt.Errorf("%s kept: %w", path, err))
 			continue
 		}
-		if err := removeFrom(path, fs); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", path, err))
+		what, err := removeFrom(path, fs)
+		if err != nil {
+			errs = append(errs, err)
 			continue
 		}
-		changed = append(changed, path)
+		changed = append(changed, what)
 	}
 	return changed, errors.Join(errs...)
 }
@@ -151,28 +157,54 @@ func verifyAll(store *keychain.Store, fs []Found) error {
 	return nil
 }
 
-func removeFrom(path string, fs []Found) error {
-	data, mode, err := readFile(path)
+// removeFrom edits (or deletes) one file and checks the result; it returns how to name what it
+// changed ("path", or "path (the file it links to, real)").
+func removeFrom(path string, fs []Found) (string, error) {
+	real, err := atomicfile.Real(path)
+	if err != nil {
+		return "", fmt.Errorf("%s: %v", path, err)
+	}
+	name := path
+	if real != path {
+		name = fmt.Sprintf("%s (the file it links to, %s)", path, real)
+	}
+	data, _, err := readFile(real)
 	if err != nil || data == nil {
-		return fmt.Errorf("reading it again: %v", err)
+		return "", fmt.Errorf("%s: reading it again: %v", name, err)
 	}
-	whole := true
+	// Each remover finds its entry by value in the current bytes, so order does not matter.
 	for _, f := range fs {
-		whole = whole && f.whole
-	}
-	if whole && len(fs) >= fs[0].siblings {
-		return os.Remove(path)
-	}
-	// Remove from the end backwards, so earlier entries' positions stay valid.
-	for i := len(fs) - 1; i >= 0; i-- {
-		if fs[i].remove == nil {
-			continue
-		}
-		if data, err = fs[i].remove(data); err != nil {
-			return err
+		if data, err = f.remove(data); err != nil {
+			return "", fmt.Errorf("%s: %w; nothing removed from it", name, err)
 		}
 	}
-	return atomicfile.Write(path, data, mode)
+	for _, f := range fs {
+		if f.present(data) {
+			return "", fmt.Errorf("%s: the edit would leave the token for %s in it; nothing removed from it", name, f.Target)
+		}
+	}
+	if fs[0].empty != nil && fs[0].empty(data) {
+		if _, err := atomicfile.Remove(path); err != nil {
+			return "", err
+		}
+		if _, err := os.Lstat(real); !errors.Is(err, os.ErrNotExist) {
+			return "", fmt.Errorf("%s is still there after deleting it", name)
+		}
+		return name + " (deleted: it held nothing else)", nil
+	}
+	if _, err := atomicfile.Edit(path, data); err != nil {
+		return "", err
+	}
+	again, err := os.ReadFile(path) // through the link, as the owner tool reads it
+	if err != nil {
+		return "", fmt.Errorf("%s: reading it after the edit: %v", name, err)
+	}
+	for _, f := range fs {
+		if f.present(again) {
+			return "", fmt.Errorf("%s still holds the token for %s after the edit; check the file", name, f.Target)
+		}
+	}
+	return name, nil
 }
 
 // Describe is a file's permissions for the table, flagging what others can read.

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/tok-dev/tok/internal/jsonedit"
 	"github.com/tok-dev/tok/keychain"
 	"github.com/tok-dev/tok/platform"
 )
@@ -51,5 +52,24 @@ func jwtCLISource(env Env) ([]Found, []Problem) {
 	if t, err := time.Parse(time.RFC3339, tok.ExpiresAt); err == nil && rec.Expires.IsZero() {
 		rec.Expires = t.UTC()
 	}
-	return []Found{{Path: path, Mode: mode, Target: target, Record: rec, Identity: tok.Username, whole: true, siblings: 1}}, nil
+	// Removing it takes the token and what describes it; a file that holds more than the login
+	// answer and where it came from keeps the rest.
+	tokenKeys := []string{"access_token", "refresh_token", "expires_in", "expires_at"}
+	remove := func(b []byte) ([]byte, error) {
+		for _, k := range tokenKeys {
+			out, err := jsonedit.Delete(b, jsonedit.Fold(k))
+			switch {
+			case err == nil:
+				b = out
+			case !errors.Is(err, jsonedit.ErrNotFound):
+				return nil, err
+			}
+		}
+		return b, nil
+	}
+	present := func(b []byte) bool {
+		return jsonHas(jsonedit.Fold("access_token"))(b) || jsonHas(jsonedit.Fold("refresh_token"))(b)
+	}
+	return []Found{{Path: path, Mode: mode, Target: target, Record: rec, Identity: tok.Username,
+		remove: remove, present: present, empty: jsonEmpty([]string{"api_url", "base_url", "url", "username", "token_type", "scope"})}}, nil
 }
