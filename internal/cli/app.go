@@ -14,11 +14,9 @@ import (
 
 	"github.com/tok-dev/tok/internal/lifecycle"
 	"github.com/tok-dev/tok/internal/setup"
+	"github.com/tok-dev/tok/internal/version"
 	"github.com/tok-dev/tok/keychain"
 )
-
-// Version is set by the release build (-ldflags "-X .../internal/cli.Version=...").
-var Version = "dev"
 
 // IO is what a command reads and writes; tests give buffers.
 type IO struct {
@@ -68,8 +66,7 @@ func newApp(stdio IO) *ucli.App {
 	return &ucli.App{
 		Name:                 "tok",
 		Usage:                "keep API tokens in the OS keychain and hand them to git, docker and any program",
-		Version:              Version,
-		HideVersion:          true,
+		Version:              version.Version,
 		EnableBashCompletion: true,
 		Reader:               stdio.Stdin,
 		Writer:               stdio.Stdout,

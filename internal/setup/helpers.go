@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/tok-dev/tok/internal/busguard"
+	"github.com/tok-dev/tok/internal/version"
 	"github.com/tok-dev/tok/keychain"
 
 	"github.com/tok-dev/tok/helper"
@@ -31,15 +32,18 @@ func openHelperBackend() (helper.Backend, error) {
 
 // GitHelper wires git-credential-tok: the protocol in helper, the store from the environment.
 func GitHelper(op string, in io.Reader, out, errw io.Writer) int {
+	if helperInfo(GitPage, op, out) {
+		return 0
+	}
 	return helper.Git(op, in, out, errw, openHelperBackend)
 }
 
-// Version is the version the helpers report; the release build sets it with -ldflags.
-var Version = "dev"
-
 // DockerHelper wires docker-credential-tok.
 func DockerHelper(action string, in io.Reader, out, errw io.Writer) int {
-	return helper.Docker(action, in, out, errw, Version, openHelperBackend)
+	if helperInfo(DockerPage, action, out) {
+		return 0
+	}
+	return helper.Docker(action, in, out, errw, version.Version, openHelperBackend)
 }
 
 // Backend bundles the store with the platforms. Its Fresh renews a token that is about to
