@@ -145,6 +145,10 @@ func usageError(format string, args ...any) error {
 // flagsFirst moves a command's flags before its arguments, so "tok set TARGET --platform cave"
 // works: urfave/cli stops reading flags at the first argument. Nothing after "--" moves.
 func flagsFirst(app *ucli.App, args []string) []string {
+	if n := len(args); n > 1 && args[n-1] == "--generate-bash-completion" {
+		// urfave/cli sees the completion request only as the last argument
+		return append(flagsFirst(app, args[:n-1]), args[n-1])
+	}
 	if len(args) == 0 {
 		return args
 	}
