@@ -40,7 +40,12 @@ _tok() {
     _files
   fi
 }
-compdef _tok tok
+# autoloaded from $fpath as _tok (the packages install it so): complete now; sourced: register
+if [[ "${funcstack[1]}" == "_tok" ]]; then
+  _tok "$@"
+else
+  compdef _tok tok
+fi
 `
 
 func completionCommand(stdio IO) *ucli.Command {
