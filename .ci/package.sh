@@ -22,8 +22,9 @@ fi
 
 echo "-- goreleaser release --snapshot --clean"
 start=$SECONDS
-goreleaser release --snapshot --clean >dist.log 2>&1 || { tail -30 dist.log; fail "goreleaser failed (log: dist.log)"; }
-rm -f dist.log
+log=$(mktemp)
+goreleaser release --snapshot --clean >"$log" 2>&1 || { tail -30 "$log"; fail "goreleaser failed"; }
+rm -f "$log"
 echo "   built in $((SECONDS - start)) s"
 version=$(python3 -c 'import json; print(json.load(open("dist/metadata.json"))["version"])')
 debs=(dist/*_amd64.deb) rpms=(dist/*.x86_64.rpm)
@@ -74,14 +75,14 @@ for cmd in "tok version" "tok --version" "git-credential-tok version" "git-crede
 done
 
 echo "-- git credential fill through the installed git-credential-tok"
-printf %s package-token | run tok set https://git.example.org >/dev/null
+out=$(printf %s package-token | run tok set https://git.example.org 2>&1) || fail "tok set: $out"
 out=$(printf 'protocol=https\nhost=git.example.org\n\n' | run git -c credential.helper= -c credential.helper=tok credential fill)
 grep -qx 'password=package-token' <<<"$out" || fail "git credential fill answered: $out"
 
 echo "-- man pages"
 for page in tok git-credential-tok docker-credential-tok; do
   out=$(run env MANWIDTH=80 man -P cat "$page" 2>/dev/null) || fail "man $page failed"
-  grep -q "^ *$page - " <<<"$out" || fail "man $page shows no NAME line: $(head -5 <<<"$out")"
+  grep -qE "^ +$page +- " <<<"$out" || fail "man $page shows no NAME line: $(head -5 <<<"$out")"
 done
 
 echo "-- bash completes 'tok get <TAB>' from the installed completion file"
