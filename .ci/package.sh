@@ -39,7 +39,9 @@ for stanza in 'binary "git-credential-tok"' 'manpage "manpages/tok.1.gz"' 'bash_
 done
 
 echo "-- dpkg -i $deb"
-$sudo_cmd dpkg -i "$deb" >/dev/null
+# (the --path-include options undo a minimal image's dpkg path-exclude of man pages and docs)
+$sudo_cmd dpkg --path-include=/usr/share/man/man1/tok.1.gz --path-include='/usr/share/man/man1/*-credential-tok.1.gz' \
+  --path-include='/usr/share/doc/tok/*' -i "$deb" >/dev/null
 trap '$sudo_cmd dpkg -r tok >/dev/null 2>&1 || true' EXIT
 
 files=(
