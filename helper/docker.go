@@ -31,18 +31,12 @@ var errDockerNotFound = errors.New(DockerNotFound)
 
 // Docker runs one docker credential helper action and returns the exit status. Answers and
 // errors go to stdout (clients read only stdout); any error exits 1.
-func Docker(action string, in io.Reader, out, errw io.Writer, version string, open Opener) int {
+func Docker(action string, in io.Reader, out, errw io.Writer, open Opener) int {
 	fail := func(err error) int {
 		fmt.Fprintln(out, oneline.Error(err))
 		return 1
 	}
 	switch action {
-	case "version", "--version", "-v":
-		fmt.Fprintf(out, "docker-credential-tok (github.com/tok-dev/tok) %s\n", version)
-		return 0
-	case "--help", "-h":
-		fmt.Fprintln(out, "Usage: docker-credential-tok <store|get|erase|list|version>")
-		return 0
 	case "store", "get", "erase", "list":
 	case "":
 		return fail(errors.New("Usage: docker-credential-tok <store|get|erase|list|version>"))

@@ -248,11 +248,17 @@ func (s *Store) List() ([]Entry, error) {
 	return out, nil
 }
 
+// lockWaitFactor: a writer waits for the write lock this many backend-call deadlines. Every
+// holder's own calls are bounded by the deadline and the lock dies with its process, so the
+// wait is for other writers' work (32 docker clients storing at once queue behind each other),
+// not for a hang.
+const lockWaitFactor = 5
+
 func (s *Store) withWriteLock(fn func() error) error {
 	if s.lockPath == "" {
 		return fn()
 	}
-	unlock, err := LockFile(s.lockPath, s.timeout)
+	unlock, err := LockFile(s.lockPath, lockWaitFactor*s.timeout)
 	if err != nil {
 		return err
 	}

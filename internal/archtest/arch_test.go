@@ -96,6 +96,7 @@ var allowed = map[string][]string{
 	"internal/cli": {"helper", "install", "internal/dockerconfig", "internal/inject", "internal/importer", "internal/lifecycle",
 		"internal/setup", "keychain", "platform", "platform/remote"},
 	"cmd/tok":                   {"internal/cli"},
+	"internal/releasedocs":      {"internal/cli", "internal/setup"}, // man pages and completions, at release time
 	"cmd/git-credential-tok":    {"internal/setup"},
 	"cmd/docker-credential-tok": {"internal/setup"},
 }

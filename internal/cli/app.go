@@ -15,11 +15,9 @@ import (
 	"github.com/tok-dev/tok/internal/lifecycle"
 	"github.com/tok-dev/tok/internal/oneline"
 	"github.com/tok-dev/tok/internal/setup"
+	"github.com/tok-dev/tok/internal/version"
 	"github.com/tok-dev/tok/keychain"
 )
-
-// Version is set by the release build (-ldflags "-X .../internal/cli.Version=...").
-var Version = "dev"
 
 // IO is a command's world: the streams it reads and writes, and how it loads tok's
 // environment (paths, config, platforms) and opens the store. Main gives the real ones; tests
@@ -74,8 +72,7 @@ func newApp(stdio IO) *ucli.App {
 	return &ucli.App{
 		Name:                 "tok",
 		Usage:                "keep API tokens in the OS keychain and hand them to git, docker and any program",
-		Version:              Version,
-		HideVersion:          true,
+		Version:              version.Version,
 		EnableBashCompletion: true,
 		Reader:               stdio.Stdin,
 		Writer:               stdio.Stdout,
@@ -167,6 +164,10 @@ func usageError(format string, args ...any) error {
 // flagsFirst moves a command's flags before its arguments, so "tok set TARGET --platform cave"
 // works: urfave/cli stops reading flags at the first argument. Nothing after "--" moves.
 func flagsFirst(app *ucli.App, args []string) []string {
+	if n := len(args); n > 1 && args[n-1] == "--generate-bash-completion" {
+		// urfave/cli sees the completion request only as the last argument
+		return append(flagsFirst(app, args[:n-1]), args[n-1])
+	}
 	if len(args) == 0 {
 		return args
 	}

@@ -2,8 +2,12 @@ package cli
 
 import (
 	"fmt"
+	"os"
+	"strings"
 
 	ucli "github.com/urfave/cli/v2"
+
+	"github.com/tok-dev/tok/internal/setup"
 )
 
 const bashCompletion = `_tok_complete() {
@@ -36,7 +40,12 @@ _tok() {
     _files
   fi
 }
-compdef _tok tok
+# autoloaded from $fpath as _tok (the packages install it so): complete now; sourced: register
+if [[ "${funcstack[1]}" == "_tok" ]]; then
+  _tok "$@"
+else
+  compdef _tok tok
+fi
 `
 
 func completionCommand(stdio IO) *ucli.Command {
@@ -66,5 +75,26 @@ func completionCommand(stdio IO) *ucli.Command {
 			}
 			return usageError("usage: tok completion bash|zsh|fish")
 		},
+	}
+}
+
+// completeTarget completes a TARGET with the platform names (built in and from the config),
+// which every command that takes a TARGET accepts, and a word starting with "-" with the
+// command's flags. Stored targets are not offered: listing them reads every record, which is
+// no job for a TAB (on macOS it can mean a keychain prompt per item).
+func completeTarget(c *ucli.Context) {
+	if n := len(os.Args); n > 2 && strings.HasPrefix(os.Args[n-2], "-") {
+		ucli.DefaultCompleteWithFlags(c.Command)(c)
+		return
+	}
+	if c.NArg() > 0 {
+		return
+	}
+	env, err := setup.Load(setup.Helper)
+	if err != nil {
+		return
+	}
+	for _, name := range env.Registry.Names() {
+		fmt.Fprintln(c.App.Writer, name)
 	}
 }

@@ -31,15 +31,18 @@ func openHelperBackend() (helper.Backend, error) {
 
 // GitHelper wires git-credential-tok: the protocol in helper, the store from the environment.
 func GitHelper(op string, in io.Reader, out, errw io.Writer) int {
+	if helperInfo(GitPage, op, out) {
+		return 0
+	}
 	return helper.Git(op, in, out, errw, openHelperBackend)
 }
 
-// Version is the version the helpers report; the release build sets it with -ldflags.
-var Version = "dev"
-
 // DockerHelper wires docker-credential-tok.
 func DockerHelper(action string, in io.Reader, out, errw io.Writer) int {
-	return helper.Docker(action, in, out, errw, Version, openHelperBackend)
+	if helperInfo(DockerPage, action, out) {
+		return 0
+	}
+	return helper.Docker(action, in, out, errw, openHelperBackend)
 }
 
 // Backend bundles the store with the platforms and the helpers' renewer.
