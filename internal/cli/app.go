@@ -75,6 +75,7 @@ func newApp(stdio IO) *ucli.App {
 		Writer:               stdio.Stdout,
 		ErrWriter:            stdio.Stderr,
 		ExitErrHandler:       func(*ucli.Context, error) {}, // Main decides the exit status
+		Before:               func(*ucli.Context) error { sweepGrants(); return nil },
 		Description: `tok stores every token in the operating system's keychain (or an encrypted file on
 headless machines) and hands it out just in time: to git through git-credential-tok, to docker
 through docker-credential-tok, and to any program through tok exec.
@@ -98,6 +99,7 @@ TOK_FILE_PASSPHRASE or a prompt on the terminal.`,
 			migrateCommand(stdio),
 			agentCommand(),
 			envCommand(stdio),
+			grantCommand(stdio),
 			installCommand(stdio),
 			uninstallCommand(stdio),
 			versionCommand(stdio),

@@ -1,0 +1,148 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tok-dev/tok/internal/testenv"
+)
+
+// grantEnv is a vault with a CAVE token, a Curvenote token, a git host's token and a registry's
+// token; the passphrase is given only where a test says so, and no cache holds the vault open,
+// so every read without a grant would need the passphrase.
+func grantEnv(t *testing.T) (*testenv.Env, map[string]string) {
+	e := testenv.NewEnv(t)
+	e.Vars["TOK_VAULT_CACHE"] = "none"
+	tokens := map[string]string{
+		"global.daf-apis.com":          "0123456789abcdef0123456789abcdef",
+		"curvenote":                    curvenoteUserToken(t, "ada@example.org"),
+		"https://git.example.org":      "git-token-in-the-vault",
+		"https://registry.example.org": "registry-token-in-the-vault",
+	}
+	withPass := e.With(map[string]string{"TOK_FILE_PASSPHRASE": "vault pass"})
+	for target, secret := range tokens {
+		if r := withPass.Run(secret, "tok", "set", target); r.Code != 0 {
+			t.Fatalf("tok set %s: %s", target, r.Stderr)
+		}
+	}
+	e.Run("", "tok", "lock")
+	return e, tokens
+}
+
+func TestGrantReadsWithoutTheVault(t *testing.T) {
+	e, tokens := grantEnv(t)
+	if r := e.Run("", "tok", "get", "global.daf-apis.com"); r.Code == 0 || !strings.Contains(r.Stderr, "locked") {
+		t.Fatalf("the vault is not locked: %d %q", r.Code, r.Stderr)
+	}
+	create := e.With(map[string]string{"TOK_FILE_PASSPHRASE": "vault pass"}).Run("", "tok", "grant", "create", "--ttl", "10m",
+		"--only", "cave", "--only", "curvenote", "--only", "https://git.example.org", "--only", "https://registry.example.org")
+	key := strings.TrimSpace(create.Stdout)
+	if create.Code != 0 || strings.Count(create.Stdout, "\n") != 1 || !strings.Contains(key, ":AGE-SECRET-KEY-1") {
+		t.Fatalf("grant create: exit %d, stdout %d bytes, %s", create.Code, len(create.Stdout), create.Stderr)
+	}
+	id, _, _ := strings.Cut(key, ":")
+	if !strings.Contains(create.Stderr, id) || strings.Contains(create.Stderr, key) {
+		t.Fatalf("grant create said: %s", create.Stderr)
+	}
+	job := e.With(map[string]string{"TOK_GRANT": key})
+	for what, r := range map[string]testenv.Result{
+		"exec":   job.Run("", "tok", "exec", "--", "sh", "-c", `printf '%s %s' "$CAVE_TOKEN" "$CURVENOTE_TOKEN"`),
+		"env":    job.Run("", "tok", "env", "--only", "cave"),
+		"get":    job.Run("", "tok", "get", "https://git.example.org"),
+		"git":    job.Run("protocol=https\nhost=git.example.org\n\n", "git-credential-tok", "get"),
+		"docker": job.Run("https://registry.example.org", "docker-credential-tok", "get"),
+	} {
+		var want string
+		switch what {
+		case "exec":
+			want = tokens["global.daf-apis.com"] + " " + tokens["curvenote"]
+		case "env":
+			want = "export CAVE_TOKEN='" + tokens["global.daf-apis.com"] + "'\n"
+		case "get":
+			want = tokens["https://git.example.org"] + "\n"
+		case "git":
+			want = "password=" + tokens["https://git.example.org"]
+		case "docker":
+			want = `"Secret":"` + tokens["https://registry.example.org"] + `"`
+		}
+		if r.Code != 0 || !strings.Contains(r.Stdout, want) {
+			t.Errorf("%s through the grant: exit %d, %q, %s", what, r.Code, r.Stdout, r.Stderr)
+		}
+	}
+	// The grant is the store while TOK_GRANT is set: nothing new goes in, and the vault is untouched.
+	if r := job.Run("new", "tok", "set", "https://new.example.org"); r.Code == 0 || !strings.Contains(r.Stderr, "grant") {
+		t.Fatalf("tok set inside a grant: %d %s", r.Code, r.Stderr)
+	}
+	list := e.Run("", "tok", "grant", "list")
+	if !strings.Contains(list.Stdout, id) || !strings.Contains(list.Stdout, "https://git.example.org") {
+		t.Fatalf("grant list: %s %s", list.Stdout, list.Stderr)
+	}
+	// Nothing in the data and state directories holds a token in plaintext.
+	assertNoPlaintext(t, e.Dir, append(values(tokens), strings.SplitN(key, ":", 2)[1]))
+	// Revoked: the key opens nothing, and the grant's files are gone.
+	if r := e.Run("", "tok", "grant", "revoke", id); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	if r := job.Run("", "tok", "get", "cave"); r.Code == 0 || strings.Count(strings.TrimSpace(r.Stderr), "\n") != 0 || !strings.Contains(r.Stderr, "revoked") {
+		t.Fatalf("a revoked grant: %d %q", r.Code, r.Stderr)
+	}
+	if left, _ := os.ReadDir(filepath.Join(e.Vars["XDG_DATA_HOME"], "tok", "grants")); len(left) != 0 {
+		t.Fatalf("revoke left %v", left)
+	}
+}
+
+func TestGrantExpires(t *testing.T) {
+	e, _ := grantEnv(t)
+	pass := e.With(map[string]string{"TOK_FILE_PASSPHRASE": "vault pass"})
+	if r := pass.Run("", "tok", "grant", "create", "--ttl", "73h"); r.Code != 2 || !strings.Contains(r.Stderr, "72h") {
+		t.Fatalf("a grant over the cap: %d %s", r.Code, r.Stderr)
+	}
+	cfg := filepath.Join(e.Vars["XDG_CONFIG_HOME"], "tok", "config.json")
+	os.MkdirAll(filepath.Dir(cfg), 0o700)
+	os.WriteFile(cfg, []byte(`{"grant_max_ttl":"1m"}`), 0o600)
+	if r := pass.Run("", "tok", "grant", "create", "--ttl", "2m", "--only", "cave"); r.Code != 2 || !strings.Contains(r.Stderr, "1m0s") {
+		t.Fatalf("a grant over the configured cap: %d %s", r.Code, r.Stderr)
+	}
+	key := strings.TrimSpace(pass.Run("", "tok", "grant", "create", "--ttl", "1s", "--only", "cave").Stdout)
+	other := strings.TrimSpace(pass.Run("", "tok", "grant", "create", "--ttl", "1s", "--only", "cave").Stdout)
+	time.Sleep(1100 * time.Millisecond)
+	r := e.With(map[string]string{"TOK_GRANT": key}).Run("", "tok", "exec", "--", "true")
+	if r.Code == 0 || strings.Count(r.Stderr, "\n") != 1 || !strings.Contains(r.Stderr, "expired") {
+		t.Fatalf("an expired grant: exit %d, %q", r.Code, r.Stderr)
+	}
+	// That tok start swept the other expired grant too: nothing is left.
+	if left, _ := os.ReadDir(filepath.Join(e.Vars["XDG_DATA_HOME"], "tok", "grants")); len(left) != 0 || other == "" {
+		t.Fatalf("expired grants left: %v", left)
+	}
+}
+
+func values(m map[string]string) []string {
+	var out []string
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
+
+// assertNoPlaintext fails if any file under root holds one of secrets.
+func assertNoPlaintext(t *testing.T, root string, secrets []string) {
+	t.Helper()
+	filepath.Walk(root, func(path string, info os.FileInfo, err error) error {
+		if err != nil || !info.Mode().IsRegular() || info.Size() > 10<<20 {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil
+		}
+		for _, s := range secrets {
+			if s != "" && strings.Contains(string(data), s) {
+				t.Errorf("%s holds a secret in plaintext", path)
+			}
+		}
+		return nil
+	})
+}
