@@ -159,8 +159,8 @@ func openGrant(dir, key string, now time.Time) (*grantRing, error) {
 		return nil, err
 	}
 	if !now.Before(g.payload.Expires) {
-		_ = RevokeGrant(dir, id)
-		return nil, fmt.Errorf("%w: grant %s (TOK_GRANT) expired at %s and was removed; make a new one (tok sbatch, tok grant create)", ErrGrantExpired, id, g.payload.Expires.Local().Format(time.RFC3339))
+		_ = removeGrant(dir, id, goneExpired, g.payload.Expires)
+		return nil, g.gone()
 	}
 	return g, nil
 }
@@ -191,7 +191,7 @@ func (g *grantRing) load() error {
 	path := GrantFile(g.dir, g.id)
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("%w: grant %s (TOK_GRANT) is not in %s: it was revoked, or it expired and was removed", ErrGrantNotFound, g.id, g.dir)
+		return g.gone()
 	}
 	if err != nil {
 		return err
@@ -376,12 +376,54 @@ func RevokeGrant(dir, id string) error {
 	if !validGrantID(id) {
 		return fmt.Errorf("%w: %q is not a grant ID (tok grant list shows them)", ErrGrantNotFound, id)
 	}
-	err := os.Remove(GrantFile(dir, id))
-	_ = os.RemoveAll(grantLockDir(dir, id))
+	err := removeGrant(dir, id, goneRevoked, time.Time{})
 	if errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("%w: there is no grant %s (tok grant list shows them)", ErrGrantNotFound, id)
 	}
 	return err
+}
+
+// A removed grant leaves a tombstone, <ID>.gone, that says why and when (no secret, no
+// key): a job that comes to it later is told its grant expired, or was revoked, in one
+// line, rather than only that it is missing. The sweep removes tombstones after a week.
+const (
+	goneExpired = "expired"
+	goneRevoked = "revoked"
+	goneKeep    = 7 * 24 * time.Hour
+)
+
+type tombstone struct {
+	Reason  string    `json:"reason"`
+	At      time.Time `json:"at"`
+	Expires time.Time `json:"expires,omitzero"`
+}
+
+func tombstoneFile(dir, id string) string { return filepath.Join(dir, id+".gone") }
+
+// removeGrant removes the grant's file and locks, and leaves its tombstone.
+func removeGrant(dir, id, reason string, expires time.Time) error {
+	err := os.Remove(GrantFile(dir, id))
+	_ = os.RemoveAll(grantLockDir(dir, id))
+	if err == nil {
+		data, _ := json.Marshal(tombstone{Reason: reason, At: time.Now().UTC(), Expires: expires.UTC()})
+		_ = atomicfile.Write(tombstoneFile(dir, id), data, 0o600)
+	}
+	return err
+}
+
+// gone explains a grant that is not there, from its tombstone.
+func (g *grantRing) gone() error {
+	var ts tombstone
+	data, err := os.ReadFile(tombstoneFile(g.dir, g.id))
+	if err == nil && json.Unmarshal(data, &ts) == nil {
+		switch ts.Reason {
+		case goneExpired:
+			return fmt.Errorf("%w: grant %s (TOK_GRANT) expired at %s and was removed; make a new one (tok sbatch, tok grant create)", ErrGrantExpired, g.id, ts.Expires.Local().Format(time.RFC3339))
+		case goneRevoked:
+			return fmt.Errorf("%w: grant %s (TOK_GRANT) was revoked at %s", ErrGrantNotFound, g.id, ts.At.Local().Format(time.RFC3339))
+		}
+	}
+	return fmt.Errorf("%w: grant %s (TOK_GRANT) is not in %s: it was revoked, or it expired and was removed", ErrGrantNotFound, g.id, g.dir)
 }
 
 // SweepGrants removes the grants in dir that expired before now (by their clear expiry: at
@@ -397,7 +439,7 @@ func SweepGrants(dir string, now time.Time, keep string) int {
 	live := map[string]bool{}
 	for _, g := range grants {
 		if g.Err == nil && !now.Before(g.Expires) && g.ID != keep {
-			if RevokeGrant(dir, g.ID) == nil {
+			if removeGrant(dir, g.ID, goneExpired, g.Expires) == nil {
 				n++
 			}
 			continue
@@ -406,6 +448,12 @@ func SweepGrants(dir string, now time.Time, keep string) int {
 	}
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
+		if id, ok := strings.CutSuffix(e.Name(), ".gone"); ok && validGrantID(id) {
+			if info, err := e.Info(); err == nil && now.Sub(info.ModTime()) > goneKeep {
+				os.Remove(filepath.Join(dir, e.Name()))
+			}
+			continue
+		}
 		id, ok := strings.CutSuffix(e.Name(), ".locks")
 		if !ok || !validGrantID(id) || live[id] {
 			continue

@@ -92,8 +92,11 @@ func TestGrantExpiryIsSealed(t *testing.T) {
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Fatalf("an expired grant was left on disk: %v", err)
 	}
-	if _, err := openGrant(dir, key, time.Now()); !errors.Is(err, ErrGrantNotFound) {
-		t.Fatalf("after removal: %v", err)
+	if _, err := openGrant(dir, key, time.Now()); !errors.Is(err, ErrGrantExpired) || !strings.Contains(err.Error(), "expired at") {
+		t.Fatalf("after removal, the tombstone does not say it expired: %v", err)
+	}
+	if data, _ := os.ReadFile(tombstoneFile(dir, id)); strings.Contains(string(data), "AGE") || len(data) == 0 {
+		t.Fatalf("the tombstone: %s", data)
 	}
 }
 
@@ -184,7 +187,9 @@ func TestSweepGrants(t *testing.T) {
 	left, _ := os.ReadDir(dir)
 	var names []string
 	for _, e := range left {
-		names = append(names, e.Name())
+		if !strings.HasSuffix(e.Name(), ".gone") {
+			names = append(names, e.Name())
+		}
 	}
 	want := []string{live.ID + ".age", mine.ID + ".age"}
 	if len(names) != 2 || !strings.Contains(strings.Join(names, " "), want[0]) || !strings.Contains(strings.Join(names, " "), want[1]) {
@@ -196,7 +201,22 @@ func TestSweepGrants(t *testing.T) {
 	if err := RevokeGrant(dir, live.ID); !errors.Is(err, ErrGrantNotFound) {
 		t.Fatalf("revoking twice: %v", err)
 	}
+	if _, err := openGrant(dir, live.ID+":"+strings.Repeat("x", 3), now); err == nil {
+		t.Fatal("a bad key opened a grant")
+	}
+	// Tombstones go after a week.
+	if !testFileExists(tombstoneFile(dir, old.ID)) {
+		t.Fatal("a swept grant left no tombstone")
+	}
+	weekAgo := time.Now().Add(-8 * 24 * time.Hour)
+	os.Chtimes(tombstoneFile(dir, live.ID), weekAgo, weekAgo)
+	SweepGrants(dir, now, "")
+	if testFileExists(tombstoneFile(dir, live.ID)) || !testFileExists(tombstoneFile(dir, old.ID)) {
+		t.Fatal("the sweep kept a week-old tombstone")
+	}
 	if err := RevokeGrant(dir, "../vault"); !errors.Is(err, ErrGrantNotFound) {
 		t.Fatalf("a path as ID: %v", err)
 	}
 }
+
+func testFileExists(p string) bool { _, err := os.Stat(p); return err == nil }

@@ -100,6 +100,7 @@ TOK_FILE_PASSPHRASE or a prompt on the terminal.`,
 			agentCommand(),
 			envCommand(stdio),
 			grantCommand(stdio),
+			sbatchCommand(stdio),
 			installCommand(stdio),
 			uninstallCommand(stdio),
 			versionCommand(stdio),
@@ -154,8 +155,8 @@ func flagsFirst(app *ucli.App, args []string) []string {
 		return args
 	}
 	cmd := app.Command(args[0])
-	if cmd == nil || cmd.Name == "exec" {
-		return args // exec's own flags come before the program, whose flags are its own
+	if cmd == nil || cmd.Name == "exec" || cmd.Name == "sbatch" {
+		return args // exec's own flags come before the program, whose flags are its own (sbatch: the script)
 	}
 	prefix := 1
 	for prefix < len(args) {
