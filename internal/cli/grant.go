@@ -98,7 +98,7 @@ func makeGrant(ctx context.Context, stdio IO, env *setup.Env, store *keychain.St
 		if fresh.RefreshToken != "" && (fresh.Expires.IsZero() || !fresh.Expires.Before(expires)) {
 			fresh.RefreshToken = "" // the access token outlives the grant: the job never refreshes
 		}
-		fresh.LastUsed = time.Time{}
+		fresh.LastUsed = store.Now().UTC() // so the job's first uses do not each rewrite the grant (Touch)
 		sealed = append(sealed, fresh)
 	}
 	return keychain.CreateGrant(env.Paths.GrantDir(), sealed, store.Now(), expires)

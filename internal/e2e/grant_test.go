@@ -4,10 +4,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/tok-dev/tok/internal/testenv"
+	"github.com/tok-dev/tok/internal/testserver"
 )
 
 // grantEnv is a vault with a CAVE token, a Curvenote token, a git host's token and a registry's
@@ -158,4 +160,61 @@ func assertNoPlaintext(t *testing.T, root string, secrets []string) {
 		}
 		return nil
 	})
+}
+
+// TestGrantRenewsOnceIntoTheGrant: a JWT that is due inside the job is refreshed once for
+// ten concurrent users of the grant (tok exec, and git through the helper, which runs tok
+// refresh), the new token is sealed into the grant, and the vault is not touched.
+func TestGrantRenewsOnceIntoTheGrant(t *testing.T) {
+	testenv.Require(t, testenv.Have("git"), "git")
+	e, _ := grantEnv(t)
+	e.Vars["GIT_CONFIG_GLOBAL"] = filepath.Join(e.Dir, "gitconfig")
+	e.Vars["GIT_CONFIG_NOSYSTEM"] = "1"
+	e.Vars["GIT_TERMINAL_PROMPT"] = "0"
+	srv := testserver.New()
+	t.Cleanup(srv.Close)
+	pass := e.With(map[string]string{"TOK_FILE_PASSPHRASE": "vault pass"})
+	srv.SetAccessTTL(30 * time.Second) // every token it issues is due at once
+	if r := pass.Run("secret-password\n", "tok", "login", srv.URL, "--username", "ada", "--password-stdin", "--env", "SKILLS_TOKEN"); r.Code != 0 {
+		t.Fatalf("tok login: %s", r.Stderr)
+	}
+	pass.Run("", "tok", "install", "git")
+	create := pass.Run("", "tok", "grant", "create", "--ttl", "10m", "--only", srv.URL)
+	key := strings.TrimSpace(create.Stdout)
+	if create.Code != 0 || srv.Refreshes.Load() != 1 {
+		t.Fatalf("grant create (which refreshes a due token first): %d refreshes, %s", srv.Refreshes.Load(), create.Stderr)
+	}
+	srv.SetAccessTTL(time.Hour)
+	srv.SetRefreshDelay(300 * time.Millisecond)
+	vaultDir := filepath.Join(e.Vars["XDG_DATA_HOME"], "tok", "vault")
+	before := snapshot(t, vaultDir)
+	job := e.With(map[string]string{"TOK_GRANT": key})
+	results := make([]string, 10)
+	var wg sync.WaitGroup
+	for i := range results {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			if i%2 == 0 {
+				results[i] = job.Run("", "tok", "exec", "--", "sh", "-c", `printf %s "$SKILLS_TOKEN"`).Stdout
+				return
+			}
+			results[i] = attr(fill(job, srv.URL+"/repo.git").Stdout, "password")
+		}(i)
+	}
+	wg.Wait()
+	for i, r := range results {
+		if r == "" || r != results[0] {
+			t.Fatalf("user %d of the grant got %.16q…, user 0 %.16q…", i, r, results[0])
+		}
+	}
+	if n := srv.Refreshes.Load(); n != 2 {
+		t.Fatalf("%d refresh requests in all, want 2 (one at grant create, one for ten users of the grant)", n)
+	}
+	if snapshot(t, vaultDir) != before {
+		t.Fatal("a renewal inside the grant changed the vault")
+	}
+	if again := job.Run("", "tok", "get", srv.URL); strings.TrimSpace(again.Stdout) != results[0] || srv.Refreshes.Load() != 2 {
+		t.Fatalf("the renewed token was not kept in the grant: %d refreshes", srv.Refreshes.Load())
+	}
 }

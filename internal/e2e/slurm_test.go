@@ -255,8 +255,9 @@ func TestSlurmBatchJobs(t *testing.T) {
 	check := filepath.Join(e.Dir, "check.py")
 	os.WriteFile(check, []byte(checkPy), 0o600)
 	job := filepath.Join(e.Dir, "job.sh")
-	os.WriteFile(job, []byte(fmt.Sprintf("#!/bin/sh\nset -e\ntok exec -- %s %s %s %s\ngit ls-remote %s/repo.git\n",
-		debianPython, check, sha(cave), sha(curvenote), git.URL)), 0o700)
+	os.WriteFile(job, []byte(fmt.Sprintf("#!/bin/sh\nset -e\ntok exec -- %s %s %s %s\ngit ls-remote %s/repo.git\n"+
+		"srun -n1 tok exec --only cave -- sh -c 'printf %%s \"$CAVE_TOKEN\" | sha256sum | grep -q %s && echo srun step ok'\n",
+		debianPython, check, sha(cave), sha(curvenote), git.URL, sha(cave))), 0o700)
 	expiredJob := filepath.Join(e.Dir, "expired.sh")
 	os.WriteFile(expiredJob, []byte("#!/bin/sh\n#SBATCH --time=5\ntok exec -- true\n"), 0o700)
 	out := func(name string) string { return filepath.Join(e.Dir, name) }
@@ -297,7 +298,7 @@ func TestSlurmBatchJobs(t *testing.T) {
 	if states := cluster.jobStates(t, e, plainID); states[0] != "COMPLETED" {
 		t.Fatalf("the plain job: %v\n%s", states, readAll(out("plain-"+plainID+".out")))
 	}
-	if o := readAll(out("plain-" + plainID + ".out")); !strings.Contains(o, "check ok") || !strings.Contains(o, "refs/heads/main") {
+	if o := readAll(out("plain-" + plainID + ".out")); !strings.Contains(o, "check ok") || !strings.Contains(o, "refs/heads/main") || !strings.Contains(o, "srun step ok") {
 		t.Fatalf("the plain job's output: %s", o)
 	}
 
@@ -314,7 +315,7 @@ func TestSlurmBatchJobs(t *testing.T) {
 	for i := 1; i <= 4; i++ {
 		o := readAll(out(fmt.Sprintf("array-%s-%d.out", arrayID, i)))
 		m := regexp.MustCompile(`check ok task=` + fmt.Sprint(i) + ` jwt=([0-9a-f]+)`).FindStringSubmatch(o)
-		if m == nil || !strings.Contains(o, "refs/heads/main") {
+		if m == nil || !strings.Contains(o, "refs/heads/main") || !strings.Contains(o, "srun step ok") {
 			t.Fatalf("array task %d (%v): %s", i, states, o)
 		}
 		jwts = append(jwts, m[1])
