@@ -115,7 +115,13 @@ func TestGrantExpires(t *testing.T) {
 	if r.Code == 0 || strings.Count(r.Stderr, "\n") != 1 || !strings.Contains(r.Stderr, "expired") {
 		t.Fatalf("an expired grant: exit %d, %q", r.Code, r.Stderr)
 	}
-	// That tok start swept the other expired grant too: nothing is left.
+	// That tok start swept the other expired grant too: nothing is left. revoke --all ends
+	// every live one.
+	pass.Run("", "tok", "grant", "create", "--ttl", "1m", "--only", "cave")
+	pass.Run("", "tok", "grant", "create", "--ttl", "1m", "--only", "cave")
+	if r := e.Run("", "tok", "grant", "revoke", "--all"); r.Code != 0 || strings.Count(r.Stderr, "revoked grant") != 2 {
+		t.Fatalf("revoke --all: %d %s", r.Code, r.Stderr)
+	}
 	if left := grantFiles(e); len(left) != 0 || other == "" {
 		t.Fatalf("expired grants left: %v", left)
 	}

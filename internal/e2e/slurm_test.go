@@ -294,6 +294,15 @@ func TestSlurmBatchJobs(t *testing.T) {
 		}
 	}
 
+	// A submission sbatch refuses leaves no grant behind.
+	before := grantFiles(e)
+	if r := pass.Run("", "tok", "sbatch", "--only", "cave", "--time=5", "--partition=nosuchpartition", job); r.Code == 0 || !strings.Contains(r.Stderr, "revoked grant") {
+		t.Fatalf("a refused submission: exit %d %s", r.Code, r.Stderr)
+	}
+	if after := grantFiles(e); len(after) != len(before) {
+		t.Fatalf("a refused submission left a grant: %v, before %v", after, before)
+	}
+
 	// 2. The plain job: the right tokens, and git through the helper.
 	if states := cluster.jobStates(t, e, plainID); states[0] != "COMPLETED" {
 		t.Fatalf("the plain job: %v\n%s", states, readAll(out("plain-"+plainID+".out")))
