@@ -427,8 +427,8 @@ func (g *grantRing) gone() error {
 }
 
 // SweepGrants removes the grants in dir that expired before now (by their clear expiry: at
-// worst an edited one is removed early; the sealed expiry still decides whether it opens), and
-// the lock directories of grants that are gone. The grant named keep (this process's own
+// worst an edited one is removed early; the sealed expiry still decides whether it opens), the
+// lock directories of grants that are gone, and tombstones older than a week. The grant named keep (this process's own
 // TOK_GRANT) is left for its opener, which says it expired. It returns how many it removed.
 func SweepGrants(dir string, now time.Time, keep string) int {
 	grants, err := ListGrants(dir)

@@ -59,7 +59,7 @@ func grantCreateCommand(stdio IO) *ucli.Command {
 				return err
 			}
 			if ttl > maxTTL {
-				return usageError("--ttl %s is longer than the longest grant allowed, %s; ask for less, or raise grant_max_ttl in %s", ttl, maxTTL, env.Paths.ConfigFile)
+				return usageError("--ttl %s is longer than the longest grant allowed, %s; ask for less, or raise grant_max_ttl in %s", shortDuration(ttl), shortDuration(maxTTL), env.Paths.ConfigFile)
 			}
 			key, info, err := makeGrant(c.Context, stdio, env, store, records, store.Now().Add(ttl))
 			if err != nil {

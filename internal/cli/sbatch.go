@@ -46,6 +46,9 @@ Examples:
    tok sbatch --only cave --only curvenote --array=1-100 -p long job.sh input.csv
    tok sbatch --margin 6h --time=1-0 job.sh`,
 		Action: func(c *ucli.Context) error {
+			if a := c.Args().First(); a == "-h" || a == "--help" {
+				return ucli.ShowCommandHelp(c.Lineage()[1], "sbatch")
+			}
 			return runSbatch(c.Context, stdio, c.Args().Slice())
 		},
 	}
@@ -100,7 +103,7 @@ func takeSbatchFlags(args []string) (sbatchFlags, []string, error) {
 }
 
 func runSbatch(ctx context.Context, stdio IO, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 {
 		return usageError("usage: tok sbatch [--only TARGET|PLATFORM]... [--margin D] [--max-ttl D] [sbatch options] SCRIPT [ARGS...]")
 	}
 	flags, args, err := takeSbatchFlags(args)
@@ -149,7 +152,7 @@ func runSbatch(ctx context.Context, stdio IO, args []string) error {
 	}
 	if limit == 0 || limit+flags.margin > maxTTL {
 		fmt.Fprintf(stdio.Stderr, "tok: warning: the job may run %s; its grant ends after %s (the longest allowed: --max-ttl, or grant_max_ttl in %s)\n",
-			limitText(limit, limitFrom), maxTTL, env.Paths.ConfigFile)
+			limitText(limit, limitFrom), shortDuration(maxTTL), env.Paths.ConfigFile)
 	}
 	now := store.Now()
 	key, info, err := makeGrant(ctx, stdio, env, store, records, now.Add(ttl))
@@ -178,7 +181,7 @@ func runSbatch(ctx context.Context, stdio IO, args []string) error {
 		fmt.Fprintf(stdio.Stderr, "tok: --export=%s (from %s) becomes --export=%s, so the job gets TOK_GRANT\n", export.Value, export.From, v)
 	}
 	fmt.Fprintf(stdio.Stderr, "tok: grant %s for this job holds %s until %s (%s + %s margin); end it early with: tok grant revoke %s\n",
-		info.ID, strings.Join(info.Targets, ", "), info.Expires.Local().Format(time.RFC3339), limitText(limit, limitFrom), flags.margin, info.ID)
+		info.ID, strings.Join(info.Targets, ", "), info.Expires.Local().Format(time.RFC3339), limitText(limit, limitFrom), shortDuration(flags.margin), info.ID)
 
 	sb := exec.CommandContext(ctx, "sbatch", args...)
 	sb.Env = environ
@@ -237,7 +240,19 @@ func limitText(limit time.Duration, from string) string {
 	if limit == 0 {
 		return "with no time limit (" + from + ")"
 	}
-	return limit.String() + " (" + from + ")"
+	return shortDuration(limit) + " (" + from + ")"
+}
+
+// shortDuration writes 1h and 5m, not 1h0m0s and 5m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }
 
 // jobEnviron is sbatch's environment: tok's own, TOK_GRANT set to the key, and no
