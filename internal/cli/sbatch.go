@@ -166,19 +166,10 @@ func runSbatch(ctx context.Context, stdio IO, args []string) error {
 	}
 
 	// Where the key travels: sbatch's environment, and the job's through --export.
-	environ := jobEnviron(key)
-	export := slurm.Effective(cmd, script, "export", "SBATCH_EXPORT", os.Getenv)
-	if v, changed := slurm.WithVar(export.Value, setup.EnvGrant); changed {
-		switch export.From {
-		case "command line":
-			o, _ := cmd.Last("export")
-			args = append(append(append([]string{}, args[:o.First]...), "--export="+v), args[o.Last+1:]...)
-		case "SBATCH_EXPORT":
-			environ = append(environ, "SBATCH_EXPORT="+v)
-		default: // the script's #SBATCH --export: the command line overrides it
-			args = append([]string{"--export=" + v}, args...)
-		}
-		fmt.Fprintf(stdio.Stderr, "tok: --export=%s (from %s) becomes --export=%s, so the job gets TOK_GRANT\n", export.Value, export.From, v)
+	args, extraEnv, note := exportGrant(args, cmd, script, os.Getenv)
+	environ := append(jobEnviron(key), extraEnv...)
+	if note != "" {
+		fmt.Fprintln(stdio.Stderr, "tok: "+note)
 	}
 	fmt.Fprintf(stdio.Stderr, "tok: grant %s for this job holds %s until %s (%s + %s margin); end it early with: tok grant revoke %s\n",
 		info.ID, strings.Join(info.Targets, ", "), info.Expires.Local().Format(time.RFC3339), limitText(limit, limitFrom), shortDuration(flags.margin), info.ID)
@@ -204,6 +195,29 @@ func runSbatch(ctx context.Context, stdio IO, args []string) error {
 		return silentExit(code)
 	}
 	return nil
+}
+
+// exportGrant makes sbatch pass TOK_GRANT to the job whatever --export says: the command
+// line's --export is rewritten in place, SBATCH_EXPORT is replaced in sbatch's environment,
+// and the script's #SBATCH --export is overridden by a new --export in front. It returns the
+// arguments, variables to add to sbatch's environment, and a note for the user (or "").
+func exportGrant(args []string, cmd, script slurm.Command, getenv func(string) string) ([]string, []string, string) {
+	export := slurm.Effective(cmd, script, "export", "SBATCH_EXPORT", getenv)
+	v, changed := slurm.WithVar(export.Value, setup.EnvGrant)
+	if !changed {
+		return args, nil, ""
+	}
+	var env []string
+	switch export.From {
+	case "command line":
+		o, _ := cmd.Last("export")
+		args = append(append(append([]string{}, args[:o.First]...), "--export="+v), args[o.Last+1:]...)
+	case "SBATCH_EXPORT":
+		env = append(env, "SBATCH_EXPORT="+v)
+	default: // the script's #SBATCH --export: the command line overrides it
+		args = append([]string{"--export=" + v}, args...)
+	}
+	return args, env, fmt.Sprintf("--export=%s (from %s) becomes --export=%s, so the job gets TOK_GRANT", export.Value, export.From, v)
 }
 
 // jobLimit is the job's time limit and where it came from; 0 when it has none.
