@@ -78,6 +78,7 @@ func newApp(stdio IO) *ucli.App {
 		Writer:               stdio.Stdout,
 		ErrWriter:            stdio.Stderr,
 		ExitErrHandler:       func(*ucli.Context, error) {}, // Main decides the exit status
+		Before:               func(*ucli.Context) error { sweepGrants(); return nil },
 		Description: `tok stores every token in the operating system's keychain (or an encrypted file on
 headless machines) and hands it out just in time: to git through git-credential-tok, to docker
 through docker-credential-tok, and to any program through tok exec.
@@ -101,6 +102,8 @@ TOK_FILE_PASSPHRASE or a prompt on the terminal.`,
 			migrateCommand(stdio),
 			agentCommand(),
 			envCommand(stdio),
+			grantCommand(stdio),
+			sbatchCommand(stdio),
 			installCommand(stdio),
 			uninstallCommand(stdio),
 			versionCommand(stdio),
@@ -172,8 +175,8 @@ func flagsFirst(app *ucli.App, args []string) []string {
 		return args
 	}
 	cmd := app.Command(args[0])
-	if cmd == nil || cmd.Name == "exec" {
-		return args // exec's own flags come before the program, whose flags are its own
+	if cmd == nil || cmd.Name == "exec" || cmd.Name == "sbatch" {
+		return args // exec's own flags come before the program, whose flags are its own (sbatch: the script)
 	}
 	prefix := 1
 	for prefix < len(args) {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 
@@ -71,12 +72,17 @@ func handOutSelection(c *ucli.Context, stdio IO, session bool) (*setup.Env, *key
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	records, err := selectRecords(env, store, c.StringSlice("only"))
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	records, err = freshRecords(c, stdio, renewer(env, store), records, session)
+	records, err := handOutSelected(c.Context, stdio, env, store, c.StringSlice("only"), session)
 	return env, store, records, err
+}
+
+// handOutSelected selects the records only names (see selectRecords) and hands each out.
+func handOutSelected(ctx context.Context, stdio IO, env *setup.Env, store *keychain.Store, only []string, session bool) ([]keychain.Record, error) {
+	records, err := selectRecords(env, store, only)
+	if err != nil {
+		return nil, err
+	}
+	return freshRecords(ctx, stdio, renewer(env, store), records, session)
 }
 
 func execCommand(stdio IO) *ucli.Command {
@@ -145,15 +151,15 @@ Tokens that can be refreshed are refreshed before the program starts when under 
 // freshRecords refreshes what can be refreshed and, for Curvenote records with --session or
 // their own session setting, swaps the API token for a session token. A failure to refresh is
 // a warning while the old token still works, and an error once it has expired.
-func freshRecords(c *ucli.Context, stdio IO, b lifecycle.Service, records []keychain.Record, session bool) ([]keychain.Record, error) {
+func freshRecords(ctx context.Context, stdio IO, b lifecycle.Service, records []keychain.Record, session bool) ([]keychain.Record, error) {
 	out := make([]keychain.Record, 0, len(records))
 	for _, rec := range records {
-		fresh, err := b.Store.HandOutRecord(c.Context, rec, b, warnTo(stdio))
+		fresh, err := b.Store.HandOutRecord(ctx, rec, b, warnTo(stdio))
 		if err != nil {
 			return nil, err
 		}
 		if plat, _ := b.Registry.Named(fresh.Platform); plat.Sessions && (session || fresh.UseSession) {
-			session, err := b.Session(c.Context, fresh, false)
+			session, err := b.Session(ctx, fresh, false)
 			if err != nil {
 				return nil, err
 			}

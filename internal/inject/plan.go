@@ -147,6 +147,10 @@ func privateDir(runtimeDir string) (string, error) {
 		parent = os.TempDir()
 	}
 	dir, err := os.MkdirTemp(parent, "tok-exec-")
+	if errors.Is(err, os.ErrNotExist) && runtimeDir != "" {
+		// XDG_RUNTIME_DIR came from another machine (a batch job inherits the login node's).
+		dir, err = os.MkdirTemp(os.TempDir(), "tok-exec-")
+	}
 	if err != nil {
 		return "", fmt.Errorf("creating a private directory for the program's files: %w", err)
 	}

@@ -70,6 +70,8 @@ func (p Paths) LockPath() string { return filepath.Join(p.StateDir, "store.lock"
 type Config struct {
 	Backend   string           `json:"backend,omitempty"`
 	Platforms []PlatformConfig `json:"platforms,omitempty"`
+	// GrantMaxTTL caps every grant's lifetime (a Go duration, as "72h").
+	GrantMaxTTL string `json:"grant_max_ttl,omitempty"`
 }
 
 // PlatformConfig is a user-defined platform (or new hosts and env names for a built-in one).
@@ -170,8 +172,11 @@ func (e *Env) StoreOptions() keychain.Options {
 	return opts
 }
 
-// OpenStore opens the store.
+// OpenStore opens the store: the grant TOK_GRANT names when it is set, else the backend.
 func (e *Env) OpenStore() (*keychain.Store, error) {
+	if s, ok, err := e.openGrantStore(); ok {
+		return s, err
+	}
 	return keychain.Open(e.StoreOptions())
 }
 
