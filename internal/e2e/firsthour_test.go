@@ -1,0 +1,137 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tok-dev/tok/internal/testenv"
+)
+
+// TestGitInstallOneEntryEveryHost: tok install git with no URL writes one credential.helper
+// entry (git-credential-tok's absolute path) before the other helpers; tok answers for the
+// hosts it holds, now and later, and git's store helper keeps answering for the others.
+func TestGitInstallOneEntryEveryHost(t *testing.T) {
+	testenv.Require(t, testenv.Have("git"), "git")
+	e := gitEnv(t)
+	mine := newGitServer(t, func(string) string { return "tok-token" })
+	mine.addRepo(t, e, "repo.git")
+	theirs := newGitServer(t, func(string) string { return "store-password" })
+	theirs.addRepo(t, e, "repo.git")
+	later := newGitServer(t, func(string) string { return "later-token" })
+	later.addRepo(t, e, "repo.git")
+
+	// The user already has git's plaintext store helper, holding the other host.
+	creds := filepath.Join(e.Dir, "git-credentials")
+	u := strings.Replace(theirs.URL, "http://", "http://alice:store-password@", 1)
+	if err := os.WriteFile(creds, []byte(u+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.Run("", "git", "config", "--global", "credential.helper", "store --file="+creds); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	if r := e.Run("tok-token", "tok", "set", mine.URL); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	r := e.Run("", "tok", "install", "git")
+	if r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	if !strings.Contains(r.Stderr, "git also asks store --file=") {
+		t.Errorf("install does not say the store helper gets tok's credentials too: %s", r.Stderr)
+	}
+	helpers := e.Run("", "git", "config", "--global", "--get-all", "credential.helper").Stdout
+	want := filepath.Join(testenv.Bin(t), "git-credential-tok") + "\nstore --file=" + creds + "\n"
+	if helpers != want {
+		t.Fatalf("credential.helper values:\n%s\nwant:\n%s", helpers, want)
+	}
+	if cfg, _ := os.ReadFile(e.Vars["GIT_CONFIG_GLOBAL"]); strings.Count(string(cfg), "git-credential-tok") != 1 || strings.Contains(string(cfg), mine.URL) {
+		t.Fatalf("not one entry:\n%s", cfg)
+	}
+	for _, srv := range []*gitServer{mine, theirs} {
+		if r := e.Run("", "git", "clone", "-q", srv.URL+"/repo.git", filepath.Join(e.Dir, "c", strings.TrimPrefix(srv.URL, "http://127.0.0.1:"))); r.Code != 0 {
+			t.Fatalf("clone %s: %s", srv.URL, r.Stderr)
+		}
+	}
+	// A host stored later needs no second install.
+	if r := e.Run("later-token", "tok", "set", later.URL); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	if r := e.Run("", "git", "clone", "-q", later.URL+"/repo.git", filepath.Join(e.Dir, "later")); r.Code != 0 {
+		t.Fatalf("clone of a host stored after install: %s", r.Stderr)
+	}
+	// What README says of the other hosts: git's store reached tok too (source git store).
+	if l := e.Run("", "tok", "list", "--json"); !strings.Contains(l.Stdout, `"target": "`+theirs.URL+`/ (alice)"`) && !strings.Contains(l.Stdout, `"source": "git store"`) {
+		t.Errorf("tok did not keep what the store helper gave: %s", l.Stdout)
+	}
+	// Idempotent; uninstall removes tok's entry and leaves the store helper.
+	before, _ := os.ReadFile(e.Vars["GIT_CONFIG_GLOBAL"])
+	e.Run("", "tok", "install", "git")
+	if after, _ := os.ReadFile(e.Vars["GIT_CONFIG_GLOBAL"]); string(before) != string(after) {
+		t.Fatalf("second install changed the config:\n%s\n%s", before, after)
+	}
+	e.Run("", "tok", "uninstall", "git")
+	if h := e.Run("", "git", "config", "--global", "--get-all", "credential.helper").Stdout; h != "store --file="+creds+"\n" {
+		t.Fatalf("after uninstall: %q", h)
+	}
+	// --by-name keeps the name form.
+	e.Run("", "tok", "install", "git", "--by-name")
+	if h := e.Run("", "git", "config", "--global", "--get-all", "credential.helper").Stdout; h != "tok\nstore --file="+creds+"\n" {
+		t.Fatalf("--by-name wrote %q", h)
+	}
+}
+
+// TestGitInstallAfterReset: a reset (empty value) in the same file would drop tok placed
+// before it, so tok goes after it.
+func TestGitInstallAfterReset(t *testing.T) {
+	testenv.Require(t, testenv.Have("git"), "git")
+	e := gitEnv(t)
+	os.WriteFile(e.Vars["GIT_CONFIG_GLOBAL"], []byte("[credential]\n\thelper = cache\n\thelper =\n\thelper = store\n"), 0o600)
+	if r := e.Run("", "tok", "install", "git", "--by-name"); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	if h := e.Run("", "git", "config", "--global", "--get-all", "credential.helper").Stdout; h != "cache\n\ntok\nstore\n" {
+		t.Fatalf("helpers %q", h)
+	}
+}
+
+// TestDoctorGitCoverageAndMovedHelper: one summary line for git's coverage, and a configured
+// helper path that no longer exists is a FAIL that says to rerun tok install git.
+func TestDoctorGitCoverageAndMovedHelper(t *testing.T) {
+	testenv.Require(t, testenv.Have("git"), "git")
+	e := gitEnv(t)
+	for _, host := range []string{"https://a.example.org", "https://b.example.org", "https://c.example.org"} {
+		if r := e.Run("t0k", "tok", "set", host); r.Code != 0 {
+			t.Fatal(r.Stderr)
+		}
+	}
+	e.Run("", "tok", "install", "git", "https://a.example.org")
+	d := e.Run("", "tok", "doctor")
+	if !strings.Contains(d.Stdout, "git asks tok for 1 of 3 hosts: tok install git") || strings.Count(d.Stdout, "git asks tok") != 1 {
+		t.Fatalf("doctor:\n%s", d.Stdout)
+	}
+	// A package manager moves the binaries after tok install git wrote the path.
+	moved := filepath.Join(e.Dir, "moved")
+	os.MkdirAll(moved, 0o755)
+	for _, b := range []string{"tok", "git-credential-tok"} {
+		data, err := os.ReadFile(filepath.Join(testenv.Bin(t), b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(moved, b), data, 0o755)
+	}
+	if r := e.Run("", filepath.Join(moved, "tok"), "install", "git"); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	d = e.Run("", "tok", "doctor")
+	if !strings.Contains(d.Stdout, "ok    git asks tok for all 3 hosts") {
+		t.Fatalf("doctor after install:\n%s", d.Stdout)
+	}
+	os.RemoveAll(moved)
+	d = e.Run("", "tok", "doctor")
+	want := "FAIL  git's config runs " + filepath.Join(moved, "git-credential-tok") + ", which no longer exists (moved by an upgrade?): run tok install git"
+	if d.Code != 1 || !strings.Contains(d.Stdout, want) {
+		t.Fatalf("doctor with a moved helper: exit %d\n%s", d.Code, d.Stdout)
+	}
+}
