@@ -135,3 +135,21 @@ func TestDoctorGitCoverageAndMovedHelper(t *testing.T) {
 		t.Fatalf("doctor with a moved helper: exit %d\n%s", d.Code, d.Stdout)
 	}
 }
+
+// TestDoctorLockedVaultIsNoFault: on a headless machine the vault is locked between sessions;
+// doctor says so in a note and exits 0, and never suggests keyring's file backend instead.
+func TestDoctorLockedVaultIsNoFault(t *testing.T) {
+	e := vaultEnv(t, "none")
+	d := e.Run("", "tok", "doctor")
+	if !strings.Contains(d.Stdout, "note  the vault is locked, so its records are not listed") || strings.Contains(d.Stdout, "FAIL  listing") {
+		t.Fatalf("doctor with a locked vault:\n%s\n%s", d.Stdout, d.Stderr)
+	}
+	if strings.Contains(d.Stdout+d.Stderr, "TOK_BACKEND=file") {
+		t.Errorf("doctor suggests the file backend:\n%s", d.Stdout)
+	}
+	// Its helpers are on PATH here, so nothing else needs fixing: exit 0.
+	e.Vars["PATH"] = testenv.Bin(t) + ":/usr/bin:/bin"
+	if d := e.Run("", "tok", "doctor"); d.Code != 0 {
+		t.Fatalf("doctor with a locked vault: exit %d\n%s", d.Code, d.Stdout)
+	}
+}
