@@ -153,3 +153,40 @@ func TestDoctorLockedVaultIsNoFault(t *testing.T) {
 		t.Fatalf("doctor with a locked vault: exit %d\n%s", d.Code, d.Stdout)
 	}
 }
+
+// TestDockerInstallNoRegistryCoversLaterLogins: tok install docker with no registry sets
+// credsStore, so a docker login to a registry tok did not hold goes into tok, not config.json.
+func TestDockerInstallNoRegistryCoversLaterLogins(t *testing.T) {
+	testenv.Require(t, testenv.Have("docker"), "the docker CLI")
+	e := testenv.NewEnv(t).FileBackend("pw")
+	host, _ := basicAuthRegistry(t, "robot", "later-secret")
+	e.Vars["DOCKER_CONFIG"] = filepath.Join(e.Dir, "docker")
+	e.Vars["DOCKER_HOST"] = "unix://" + filepath.Join(e.Dir, "no-engine.sock")
+	if r := e.Run("", "tok", "install", "docker"); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	cfg, _ := os.ReadFile(filepath.Join(e.Vars["DOCKER_CONFIG"], "config.json"))
+	if !strings.Contains(string(cfg), `"credsStore": "tok"`) || strings.Contains(string(cfg), "credHelpers") {
+		t.Fatalf("config.json: %s", cfg)
+	}
+	r := e.Run("later-secret", "docker", "login", "--username", "robot", "--password-stdin", host)
+	if r.Code != 0 || strings.Contains(r.Stderr, "unencrypted") {
+		t.Fatalf("docker login: exit %d %s %s", r.Code, r.Stdout, r.Stderr)
+	}
+	if got := e.Run("", "tok", "get", "http://"+host); got.Stdout != "later-secret\n" {
+		t.Fatalf("docker login did not store through tok: %q %q", got.Stdout, got.Stderr)
+	}
+	cfg, _ = os.ReadFile(filepath.Join(e.Vars["DOCKER_CONFIG"], "config.json"))
+	if strings.Contains(string(cfg), "later-secret") || strings.Contains(string(cfg), "bGF0ZXItc2VjcmV0") {
+		t.Fatalf("docker wrote the secret into config.json: %s", cfg)
+	}
+	// With registries named: credHelpers for those, as before.
+	e2 := testenv.NewEnv(t).FileBackend("pw")
+	e2.Vars["DOCKER_CONFIG"] = filepath.Join(e2.Dir, "docker")
+	if r := e2.Run("", "tok", "install", "docker", "ghcr.io"); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	if cfg, _ := os.ReadFile(filepath.Join(e2.Vars["DOCKER_CONFIG"], "config.json")); strings.Contains(string(cfg), "credsStore") || !strings.Contains(string(cfg), `"ghcr.io": "tok"`) {
+		t.Fatalf("config.json with a registry named: %s", cfg)
+	}
+}
