@@ -85,9 +85,10 @@ func newApp(stdio IO) *ucli.App {
 headless machines) and hands it out just in time: to git through git-credential-tok, to docker
 through docker-credential-tok, and to any program through tok exec.
 
-Backend: TOK_BACKEND (keychain, wincred, secret-service, kwallet, pass, keyctl, file) or
-"backend" in $XDG_CONFIG_HOME/tok/config.json; the file backend is unlocked by
-TOK_FILE_PASSPHRASE or a prompt on the terminal.`,
+Backend: TOK_BACKEND (keychain, wincred, secret-service, kwallet, vault, pass, keyctl, file) or
+"backend" in $XDG_CONFIG_HOME/tok/config.json. Without one, the first usable of the OS
+keychains, else tok's vault (headless machines): writes need no passphrase, reads are unlocked
+once per session by tok unlock, or by TOK_FILE_PASSPHRASE or a prompt on the terminal.`,
 		Commands: []*ucli.Command{
 			setCommand(stdio),
 			getCommand(stdio),
