@@ -102,6 +102,23 @@ Examples:
 }
 
 func runInstallGit(c *ucli.Context, stdio IO) error {
+	var targets []install.GitTarget
+	if c.NArg() > 0 {
+		env, err := stdio.loadEnv()
+		if err != nil {
+			return err
+		}
+		for _, arg := range c.Args().Slice() {
+			t, _, err := targetArg(arg, env.Registry, "")
+			if err != nil {
+				return err
+			}
+			if t.IsWildcard() {
+				return usageError("git config cannot match %s; install each host, or run tok install git with no URL for every host", t)
+			}
+			targets = append(targets, install.GitTarget{URL: t.URL(), PathScoped: t.Path != ""})
+		}
+	}
 	g := gitInstaller(c, stdio)
 	if !c.Bool("by-name") {
 		helperPath, err := absoluteHelper()
@@ -132,21 +149,6 @@ func runInstallGit(c *ucli.Context, stdio IO) error {
 			}
 		}
 		return nil
-	}
-	env, err := stdio.loadEnv()
-	if err != nil {
-		return err
-	}
-	var targets []install.GitTarget
-	for _, arg := range c.Args().Slice() {
-		t, _, err := targetArg(arg, env.Registry, "")
-		if err != nil {
-			return err
-		}
-		if t.IsWildcard() {
-			return usageError("git config cannot match %s; install each host, or run tok install git with no URL for every host", t)
-		}
-		targets = append(targets, install.GitTarget{URL: t.URL(), PathScoped: t.Path != ""})
 	}
 	n, err := g.Install(targets)
 	if err != nil {
