@@ -53,6 +53,9 @@ func (s silentExit) Error() string { return fmt.Sprintf("exit status %d", int(s)
 
 // Main runs tok with args (without the program name) and returns the exit status.
 func Main(args []string, stdio IO) int {
+	if len(args) > 0 && args[0] == completeCommand {
+		return complete(stdio, args[1:])
+	}
 	app := newApp(stdio)
 	err := app.Run(append([]string{"tok"}, flagsFirst(app, args)...))
 	if err == nil {

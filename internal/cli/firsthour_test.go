@@ -51,3 +51,20 @@ func TestHelpListsTheVault(t *testing.T) {
 		t.Fatalf("help:\n%s", out)
 	}
 }
+
+// TestCompleteOffersStoredTargets: tok __complete, which every shell's script calls.
+func TestCompleteOffersStoredTargets(t *testing.T) {
+	h := newHarness(t)
+	h.must("t0k", "set", "https://api.example.org")
+	h.must("t0k", "set", "registry.example.org:5000", "--registry")
+	for _, c := range []struct{ args, want string }{
+		{"get|", "cave\ncodeocean\ncurvenote\njwt\napi.example.org\nregistry.example.org:5000\n"},
+		{"status|a", "api.example.org\n"},
+		{"install|docker|", "registry.example.org:5000\n"},
+		{"get|--username|", ""},
+	} {
+		if got := h.run("", append([]string{"__complete"}, strings.Split(c.args, "|")...)...).stdout; got != c.want {
+			t.Errorf("__complete %s: %q, want %q", c.args, got, c.want)
+		}
+	}
+}

@@ -190,3 +190,138 @@ func TestDockerInstallNoRegistryCoversLaterLogins(t *testing.T) {
 		t.Fatalf("config.json with a registry named: %s", cfg)
 	}
 }
+
+// TestDeletePlatformAsksOnATerminal: tok delete PLATFORM says which record the name stands
+// for and asks first on a terminal; a script (no terminal) or --yes is not asked.
+func TestDeletePlatformAsksOnATerminal(t *testing.T) {
+	e := testenv.NewEnv(t).FileBackend("pw")
+	const cave = "0123456789abcdef0123456789abcdef"
+	if r := e.Run(cave, "tok", "set", "cave"); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	term := newTerminal(t, e, `tok delete cave; echo "exit=$?"; tok delete cave; echo "second=$?"`)
+	term.waitFor("Delete the cave credential for https://global.daf-apis.com from file? [y/N]")
+	term.send("n", "Enter")
+	term.waitFor("exit=1")
+	if r := e.Run("", "tok", "get", "cave"); r.Stdout != cave+"\n" {
+		t.Fatalf("answering no deleted it: %q %q", r.Stdout, r.Stderr)
+	}
+	term.send("y", "Enter")
+	if s := term.waitFor("second="); !strings.Contains(s, "Deleted the credential for https://global.daf-apis.com") || !strings.Contains(s, "second=0") {
+		t.Fatalf("terminal:\n%s", s)
+	}
+	if r := e.Run("", "tok", "get", "cave"); r.Code == 0 {
+		t.Fatal("answering yes did not delete it")
+	}
+	// No terminal: a script is not asked.
+	e.Run(cave, "tok", "set", "cave")
+	if r := e.Run("", "tok", "delete", "cave"); r.Code != 0 || strings.Contains(r.Stderr, "[y/N]") {
+		t.Fatalf("delete without a terminal: exit %d %s", r.Code, r.Stderr)
+	}
+}
+
+// completionEnv holds three records on the file backend (which opens without a prompt
+// here: TOK_FILE_PASSPHRASE is set).
+func completionEnv(t *testing.T) *testenv.Env {
+	e := testenv.NewEnv(t).FileBackend("pw")
+	for _, target := range []string{"https://api.example.org", "http://localhost:8080/x", "*.wild.example.org"} {
+		if r := e.Run("t0k", "tok", "set", target); r.Code != 0 {
+			t.Fatal(r.Stderr)
+		}
+	}
+	return e
+}
+
+// TestCompletionBashForReal: bash's completion function, sourced from tok completion bash and
+// called as bash calls it (COMP_LINE, COMP_POINT), offers commands, flags, platform names and
+// the stored targets.
+func TestCompletionBashForReal(t *testing.T) {
+	testenv.Require(t, testenv.Have("bash"), "bash")
+	e := completionEnv(t)
+	script := `source <(tok completion bash)
+c() { COMP_LINE="$1"; COMP_POINT=${#COMP_LINE}; COMPREPLY=(); _tok_complete; local IFS='|'; echo "$1=>${COMPREPLY[*]}"; }
+c "tok "
+c "tok ge"
+c "tok get "
+c "tok get api"
+c "tok get http://loc"
+c "tok delete --"
+c "tok set x --platform c"
+c "tok install "
+c "tok exec --only cu"
+c "tok exec -- "
+`
+	r := e.Run(script, "bash", "--norc", "--noprofile")
+	for _, want := range []string{
+		"tok =>set|get|list|delete|status|doctor|exec|login|refresh|import|unlock|lock|migrate|env|install|uninstall|version|completion\n",
+		"tok ge=>get\n",
+		"tok get =>cave|codeocean|curvenote|jwt|http://localhost:8080/x|*.wild.example.org|api.example.org\n",
+		"tok get api=>api.example.org\n",
+		"tok get http://loc=>//localhost:8080/x\n", // bash replaces only what follows the ":"
+		"tok delete --=>--username|--all|--yes|--help\n",
+		"tok set x --platform c=>cave|codeocean|curvenote\n",
+		"tok install =>docker|git\n",
+		"tok exec --only cu=>curvenote\n",
+		"tok exec -- =>\n",
+	} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("want %q in:\n%s%s", want, r.Stdout, r.Stderr)
+		}
+	}
+}
+
+// TestCompletionBashTabInATerminal: the same through a person's Tab key in an interactive bash.
+func TestCompletionBashTabInATerminal(t *testing.T) {
+	testenv.Require(t, testenv.Have("bash"), "bash")
+	e := completionEnv(t)
+	rc := filepath.Join(e.Dir, "bashrc")
+	os.WriteFile(rc, []byte("source <(tok completion bash)\nPS1='$ '\n"), 0o600)
+	term := newTerminal(t, e, "exec bash --noprofile --rcfile "+shQuote(rc)+" -i")
+	term.waitFor("$")
+	// The "X" typed after Tab shows where the completion left the cursor.
+	term.send("tok ins", "Tab", "X")
+	term.waitFor("$ tok install X")
+	term.send("C-u", "tok get ap", "Tab", "X")
+	term.waitFor("$ tok get api.example.org X")
+	term.send("C-u", "tok get http://loc", "Tab", "X")
+	term.waitFor("$ tok get http://localhost:8080/x X")
+	term.send("C-u")
+}
+
+// TestCompletionFish: fish's own completion engine, given tok completion fish.
+func TestCompletionFish(t *testing.T) {
+	testenv.Require(t, testenv.Have("fish"), "fish")
+	e := completionEnv(t)
+	r := e.Run("", "fish", "--no-config", "-c", `tok completion fish | source; complete -C"tok get "; echo ---; complete -C"tok st"; echo ---; complete -C"tok set --pl"`)
+	for _, want := range []string{"api.example.org\n", "http://localhost:8080/x\n", "curvenote\n", "---\nstatus\n---\n--platform\n"} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("want %q in:\n%s%s", want, r.Stdout, r.Stderr)
+		}
+	}
+}
+
+// TestCompletionNeverPrompts: with a locked vault, completion offers platform names and no
+// stored target, without asking for the passphrase (it runs from a terminal's Tab key).
+func TestCompletionNeverPrompts(t *testing.T) {
+	e := vaultEnv(t, "none")
+	term := newTerminal(t, e, `tok __complete get ""; echo "exit=$?"`)
+	s := term.waitFor("exit=")
+	if !strings.Contains(s, "curvenote") || strings.Contains(s, "example.org") || strings.Contains(s, "assphrase") || !strings.Contains(s, "exit=0") {
+		t.Fatalf("completion with a locked vault:\n%s", s)
+	}
+	// Unlocked by the environment, it offers the stored targets.
+	if r := e.With(map[string]string{"TOK_FILE_PASSPHRASE": "vault pass"}).Run("", "tok", "__complete", "get", "h"); r.Stdout != "h0.example.org\nh1.example.org\nh2.example.org\n" {
+		t.Fatalf("completion with the passphrase: %q %q", r.Stdout, r.Stderr)
+	}
+}
+
+// TestCompletionZshLoads: zsh's script parses and registers _tok for tok (zsh's completion
+// widgets need a terminal of their own; the candidates are tok __complete's, tested above).
+func TestCompletionZshLoads(t *testing.T) {
+	testenv.Require(t, testenv.Have("zsh"), "zsh")
+	e := completionEnv(t)
+	r := e.Run("", "zsh", "-f", "-c", `autoload -U compinit && compinit -u -d "$HOME/.zcompdump" && source <(tok completion zsh) && print -r -- "${_comps[tok]}"`)
+	if r.Code != 0 || strings.TrimSpace(r.Stdout) != "_tok" {
+		t.Fatalf("zsh: exit %d %q %q", r.Code, r.Stdout, r.Stderr)
+	}
+}
