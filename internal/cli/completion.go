@@ -8,6 +8,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/tok-dev/tok/internal/setup"
+	"github.com/tok-dev/tok/keychain"
 )
 
 // completeCommand is the hidden command the completion scripts run: tok __complete WORD...
@@ -195,7 +196,7 @@ func takesValue(cmd *ucli.Command, word string) bool {
 }
 
 func platformNames(stdio IO) []string {
-	env, err := completionEnv(stdio)
+	env, err := noPromptEnv(stdio)
 	if err != nil {
 		return nil
 	}
@@ -206,15 +207,7 @@ func platformNames(stdio IO) []string {
 // without its scheme), when the store opens and lists without a prompt: completion never asks
 // for a passphrase and never waits long on a keychain (a helper's deadline).
 func storedTargets(stdio IO, registriesOnly bool) []string {
-	env, err := completionEnv(stdio)
-	if err != nil {
-		return nil
-	}
-	store, err := stdio.storeOf(env)
-	if err != nil {
-		return nil
-	}
-	entries, err := store.List()
+	entries, err := listNoPrompt(stdio)
 	if err != nil {
 		return nil
 	}
@@ -235,10 +228,25 @@ func storedTargets(stdio IO, registriesOnly bool) []string {
 	return out
 }
 
-// completionEnv loads tok's environment as a helper does: no prompt, a short deadline.
-func completionEnv(stdio IO) (*setup.Env, error) {
+// noPromptEnv loads tok's environment as a helper does: no prompt, a short deadline. For what
+// is only nice to have (completion, install's look at the records), never worth a prompt.
+func noPromptEnv(stdio IO) (*setup.Env, error) {
 	if stdio.LoadEnv != nil {
 		return stdio.LoadEnv()
 	}
 	return setup.Load(setup.Helper)
+}
+
+// listNoPrompt lists the store when it opens without a prompt (a desktop keychain, an unlocked
+// vault, TOK_FILE_PASSPHRASE).
+func listNoPrompt(stdio IO) ([]keychain.Entry, error) {
+	env, err := noPromptEnv(stdio)
+	if err != nil {
+		return nil, err
+	}
+	store, err := stdio.storeOf(env)
+	if err != nil {
+		return nil, err
+	}
+	return store.List()
 }

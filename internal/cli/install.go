@@ -129,8 +129,8 @@ func runInstallGit(c *ucli.Context, stdio IO) error {
 	}
 	if c.NArg() == 0 {
 		var pathScoped []string
-		if _, _, entries, err := stdio.listStore(); err != nil {
-			fmt.Fprintf(stdio.Stderr, "tok: note: could not list the records (%v): for a path-scoped record, run tok install git URL\n", err)
+		if entries, err := listNoPrompt(stdio); err != nil {
+			fmt.Fprintf(stdio.Stderr, "tok: note: the records were not listed (%v): for a path-scoped record, run tok install git URL\n", err)
 		} else {
 			for _, e := range entries {
 				if t := e.Target; t.Path != "" && !t.IsWildcard() && !slices.Contains(pathScoped, t.URL()) {
