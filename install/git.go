@@ -32,8 +32,8 @@ type Git struct {
 	Out    io.Writer // where --dry-run prints the commands, and what was done
 	// Env is the environment for git (nil: this process's).
 	Env []string
-	// Helper is the value written; empty means HelperName. An absolute path to
-	// git-credential-tok saves git an extra process per request.
+	// Helper is the value written; empty means HelperName. HelperValue of git-credential-tok's
+	// absolute path saves git an extra process per request.
 	Helper string
 }
 
@@ -188,15 +188,20 @@ func (g Git) InstallAll(pathScoped []string) (int, error) {
 			reset = i
 		}
 	}
-	want := append([]string{}, have[:reset+1]...)
-	want = append(want, g.helper())
-	for _, v := range have[reset+1:] {
+	var want []string
+	for i, v := range have {
 		if !isTokHelper(v) {
 			want = append(want, v)
 		}
+		if i == reset {
+			want = append(want, g.helper())
+		}
+	}
+	if reset < 0 {
+		want = append([]string{g.helper()}, want...)
 	}
 	changed := 0
-	if strings.Join(want, "\n") != strings.Join(have, "\n") || len(want) != len(have) {
+	if !slices.Equal(want, have) {
 		if len(have) > 0 {
 			if err := g.change("--unset-all", "credential.helper"); err != nil {
 				return 0, err

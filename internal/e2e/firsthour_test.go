@@ -94,6 +94,12 @@ func TestGitInstallAfterReset(t *testing.T) {
 	if h := e.Run("", "git", "config", "--global", "--get-all", "credential.helper").Stdout; h != "cache\n\ntok\nstore\n" {
 		t.Fatalf("helpers %q", h)
 	}
+	// An entry an older install wrote (another path) is replaced, not kept beside the new one.
+	os.WriteFile(e.Vars["GIT_CONFIG_GLOBAL"], []byte("[credential]\n\thelper = store\n\thelper = /old/bin/git-credential-tok\n"), 0o600)
+	e.Run("", "tok", "install", "git", "--by-name")
+	if h := e.Run("", "git", "config", "--global", "--get-all", "credential.helper").Stdout; h != "tok\nstore\n" {
+		t.Fatalf("helpers after reinstall %q", h)
+	}
 }
 
 // TestDoctorGitCoverageAndMovedHelper: one summary line for git's coverage, and a configured
