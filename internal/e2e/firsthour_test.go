@@ -331,3 +331,31 @@ func TestCompletionZshLoads(t *testing.T) {
 		t.Fatalf("zsh: exit %d %q %q", r.Code, r.Stdout, r.Stderr)
 	}
 }
+
+// TestGitInstallPrefersTheLinkOnPath: when git-credential-tok on PATH is a link to the one
+// beside tok (Homebrew's bin/, a distribution's /usr/bin), install writes the link's path,
+// which an upgrade that moves the real file keeps working.
+func TestGitInstallPrefersTheLinkOnPath(t *testing.T) {
+	testenv.Require(t, testenv.Have("git"), "git")
+	e := gitEnv(t)
+	real, links := filepath.Join(e.Dir, "Cellar", "tok", "1.0", "bin"), filepath.Join(e.Dir, "bin")
+	os.MkdirAll(real, 0o755)
+	os.MkdirAll(links, 0o755)
+	for _, b := range []string{"tok", "git-credential-tok"} {
+		data, err := os.ReadFile(filepath.Join(testenv.Bin(t), b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(real, b), data, 0o755)
+		if err := os.Symlink(filepath.Join(real, b), filepath.Join(links, b)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.Vars["PATH"] = links + ":/usr/bin:/bin"
+	if r := e.Run("", filepath.Join(links, "tok"), "install", "git"); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	if h := e.Run("", "git", "config", "--global", "credential.helper").Stdout; h != filepath.Join(links, "git-credential-tok")+"\n" {
+		t.Fatalf("helper %q, want the link on PATH", h)
+	}
+}
