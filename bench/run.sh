@@ -68,6 +68,9 @@ for backend in vault secret-service file; do
   printf %s "$secret" | quiet env TOK_BACKEND=$backend TOK_FILE_PASSPHRASE=bench tok set reg.example.org --username bench --registry
 done
 quiet env TOK_FILE_PASSPHRASE=bench tok unlock --timeout 1h
+# git as a user has it after "tok install git" with no flags: the row "git credential fill"
+# below. Every other git row resets the helper list first (-c credential.helper=).
+quiet tok install git
 printf '{"ServerURL":"reg.example.org","Username":"bench","Secret":"%s"}' "$secret" | docker-credential-secretservice store
 printf '{"ServerURL":"reg.example.org","Username":"bench","Secret":"%s"}' "$secret" | docker-credential-pass store
 
@@ -83,6 +86,7 @@ nobus cmdtime -n "$n" -group "git fill, headless (vs store)" -stdin "$fill" \
   git -c credential.helper= -c "credential.helper=$cache" credential fill ::: \
   git -c credential.helper= -c "credential.helper=$bin/git-credential-tok" credential fill ::: \
   git -c credential.helper= -c credential.helper=tok credential fill ::: \
+  git credential fill ::: \
   env TOK_BACKEND=file TOK_FILE_PASSPHRASE=bench git -c credential.helper= -c "credential.helper=$bin/git-credential-tok" credential fill
 cmdtime -n "$n" -group "git fill, desktop (vs store)" -stdin "$fill" \
   git -c credential.helper= -c "credential.helper=store --file=$work/git-credentials" credential fill ::: \

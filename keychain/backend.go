@@ -170,7 +170,7 @@ func unregisteredReason(name string) string {
 		if addr := os.Getenv("DBUS_SESSION_BUS_ADDRESS"); addr != "" && addr != busDisabled {
 			return "the D-Bus session bus at DBUS_SESSION_BUS_ADDRESS did not answer"
 		}
-		return "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset and " + userBusPath() + " does not exist); run inside a desktop session or dbus-run-session, or choose TOK_BACKEND=file"
+		return "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset and " + userBusPath() + " does not exist); run inside a desktop session or dbus-run-session, or use tok's vault (TOK_BACKEND=vault)"
 	case BackendKeychain:
 		return "this tok was built without cgo, which the macOS Keychain needs; install a release build"
 	}

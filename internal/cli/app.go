@@ -51,6 +51,9 @@ func (s silentExit) Error() string { return fmt.Sprintf("exit status %d", int(s)
 
 // Main runs tok with args (without the program name) and returns the exit status.
 func Main(args []string, stdio IO) int {
+	if len(args) > 0 && args[0] == completeCommand {
+		return complete(stdio, args[1:])
+	}
 	app := newApp(stdio)
 	err := app.Run(append([]string{"tok"}, flagsFirst(app, args)...))
 	if err == nil {
@@ -73,7 +76,6 @@ func newApp(stdio IO) *ucli.App {
 		Name:                 "tok",
 		Usage:                "keep API tokens in the OS keychain and hand them to git, docker and any program",
 		Version:              version.Version,
-		EnableBashCompletion: true,
 		Reader:               stdio.Stdin,
 		Writer:               stdio.Stdout,
 		ErrWriter:            stdio.Stderr,
@@ -83,9 +85,10 @@ func newApp(stdio IO) *ucli.App {
 headless machines) and hands it out just in time: to git through git-credential-tok, to docker
 through docker-credential-tok, and to any program through tok exec.
 
-Backend: TOK_BACKEND (keychain, wincred, secret-service, kwallet, pass, keyctl, file) or
-"backend" in $XDG_CONFIG_HOME/tok/config.json; the file backend is unlocked by
-TOK_FILE_PASSPHRASE or a prompt on the terminal.`,
+Backend: TOK_BACKEND (keychain, wincred, secret-service, kwallet, vault, pass, keyctl, file) or
+"backend" in $XDG_CONFIG_HOME/tok/config.json. Without one, the first usable of the OS
+keychains, else tok's vault (headless machines): writes need no passphrase, reads are unlocked
+once per session by tok unlock, or by TOK_FILE_PASSPHRASE or a prompt on the terminal.`,
 		Commands: []*ucli.Command{
 			setCommand(stdio),
 			getCommand(stdio),
@@ -167,10 +170,6 @@ func usageError(format string, args ...any) error {
 // flagsFirst moves a command's flags before its arguments, so "tok set TARGET --platform cave"
 // works: urfave/cli stops reading flags at the first argument. Nothing after "--" moves.
 func flagsFirst(app *ucli.App, args []string) []string {
-	if n := len(args); n > 1 && args[n-1] == "--generate-bash-completion" {
-		// urfave/cli sees the completion request only as the last argument
-		return append(flagsFirst(app, args[:n-1]), args[n-1])
-	}
 	if len(args) == 0 {
 		return args
 	}

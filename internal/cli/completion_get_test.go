@@ -9,10 +9,12 @@ import (
 )
 
 // TestCompleteGet: tok get <TAB> offers the platform names (from the config too), a word
-// starting with "-" the flags, and a completion request after an argument is still seen as one.
+// starting with "-" the flags, and nothing after the target.
 func TestCompleteGet(t *testing.T) {
 	dir := t.TempDir()
-	t.Setenv("XDG_CONFIG_HOME", dir)
+	for _, v := range []string{"XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"} {
+		t.Setenv(v, dir)
+	}
 	if err := os.MkdirAll(filepath.Join(dir, "tok"), 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -24,19 +26,15 @@ func TestCompleteGet(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"get", "--generate-bash-completion"}, "cave\ncodeocean\ncurvenote\njwt\nskills\n"},
-		{[]string{"get", "-", "--generate-bash-completion"}, "--username\n-u\n--help\n-h\n"},
-		{[]string{"get", "curvenote", "--generate-bash-completion"}, ""},
+		{[]string{"__complete", "get", ""}, "cave\ncodeocean\ncurvenote\njwt\nskills\n"},
+		{[]string{"__complete", "get", "-"}, "--username\n-u\n--help\n"},
+		{[]string{"__complete", "get", "curvenote", ""}, ""},
 	} {
-		// urfave/cli's flag completion reads os.Args, as in the real process
-		saved := os.Args
-		os.Args = append([]string{"tok"}, c.args...)
 		var out, errw bytes.Buffer
 		code := Main(c.args, IO{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errw})
 		if code != 0 || out.String() != c.want || errw.Len() != 0 {
 			t.Errorf("tok %s: exit %d, stdout %q (want %q), stderr %q", strings.Join(c.args, " "), code, out.String(), c.want, errw.String())
 		}
-		os.Args = saved
 	}
 }
 

@@ -23,11 +23,12 @@ func deleteCommand(stdio IO) *ucli.Command {
 Examples:
    tok delete https://api.example.org
    tok delete https://github.com --username bob
+   tok delete curvenote        # on a terminal, says which record and asks first
    tok delete --all            # asks first; --yes to skip the question`,
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "username", Aliases: []string{"u"}, Usage: "the account to delete, when a host has several"},
 			&ucli.BoolFlag{Name: "all", Usage: "delete every credential tok holds"},
-			&ucli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask before --all"},
+			&ucli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask (before --all, or before deleting the record a platform name stands for)"},
 		},
 		Action: func(c *ucli.Context) error {
 			if c.Bool("all") {
@@ -43,7 +44,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			target, _, err := targetArg(c.Args().First(), env.Registry, "")
+			target, plat, err := targetArg(c.Args().First(), env.Registry, "")
 			if err != nil {
 				return err
 			}
@@ -54,6 +55,17 @@ Examples:
 					return fmt.Errorf("no credential is stored for %s (tok list shows what is)", target)
 				}
 				return err
+			}
+			// A platform name resolved to a record the user did not spell out: on a terminal,
+			// say which one and ask first.
+			if plat.Name != "" && !c.Bool("yes") && isTerminal(stdio.Stdin) {
+				yes, err := confirm(fmt.Sprintf("Delete the %s credential for %s from %s? [y/N] ", plat.Name, key, store.Backend()))
+				if err != nil {
+					return err
+				}
+				if !yes {
+					return withCode(1, errors.New("nothing deleted"))
+				}
 			}
 			if err := store.Delete(key); err != nil {
 				return err
@@ -74,14 +86,11 @@ func deleteAll(c *ucli.Context, stdio IO) error {
 		return nil
 	}
 	if !c.Bool("yes") {
-		tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+		yes, err := confirm(fmt.Sprintf("Delete all %d credentials from %s? This cannot be undone. [y/N] ", len(entries), store.Backend()))
 		if err != nil {
 			return usageError("tok delete --all asks for confirmation on a terminal; add --yes to delete all %d credentials without asking", len(entries))
 		}
-		defer tty.Close()
-		fmt.Fprintf(tty, "Delete all %d credentials from %s? This cannot be undone. [y/N] ", len(entries), store.Backend())
-		answer, _ := bufio.NewReader(tty).ReadString('\n')
-		if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+		if !yes {
 			return withCode(1, errors.New("nothing deleted"))
 		}
 	}
@@ -97,4 +106,18 @@ func deleteAll(c *ucli.Context, stdio IO) error {
 		return silentExit(1)
 	}
 	return nil
+}
+
+// confirm asks question on the terminal (/dev/tty) and reports whether the answer was yes; an
+// error means there is no terminal to ask on.
+func confirm(question string) (bool, error) {
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return false, err
+	}
+	defer tty.Close()
+	fmt.Fprint(tty, question)
+	answer, _ := bufio.NewReader(tty).ReadString('\n')
+	a := strings.ToLower(strings.TrimSpace(answer))
+	return a == "y" || a == "yes", nil
 }

@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
+	"strings"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
@@ -19,8 +22,9 @@ func doctorCommand(stdio IO) *ucli.Command {
 		Name:  "doctor",
 		Usage: "check the backend, the helpers on PATH, and the stored tokens",
 		Description: `Says which backend is in use and why, whether it answers, where tok keeps its files,
-whether git-credential-tok and docker-credential-tok are on PATH, and which tokens have expired.
-Exits 1 when something needs fixing.
+whether git-credential-tok and docker-credential-tok are on PATH, for how many of the hosts tok
+holds git asks tok, whether a helper path in git's config still exists, and which tokens have
+expired. Exits 1 when something needs fixing (a locked vault is the normal state, not a fault).
 
 Example:
    tok doctor`,
@@ -63,21 +67,18 @@ func runDoctor(stdio IO) error {
 		ok("%s: %s", store.Backend(), store.Why())
 		start := time.Now()
 		list, err := store.List()
-		if err != nil {
+		switch {
+		case errors.Is(err, keychain.ErrVaultLocked):
+			// The vault's normal state between sessions, headless: reading it needs the passphrase.
+			note("the vault is locked, so its records are not listed: tok unlock opens it for a session")
+		case err != nil:
 			bad("listing %s failed: %v", store.Backend(), err)
-		} else {
+		default:
 			entries = len(list)
 			ok("%s answers: %d credentials listed in %s", store.Backend(), entries, time.Since(start).Round(time.Millisecond))
 			now := store.Now()
-			git := install.Git{}
+			doctorGitCoverage(list, ok, note)
 			for _, e := range list {
-				if !e.Target.IsWildcard() && e.Err == nil {
-					if git.Asks(e.Target.URL()) {
-						ok("git asks tok for %s", e.Target.URL())
-					} else {
-						note("git does not ask tok for %s; run: tok install git %s", e.Target.URL(), e.Target.URL())
-					}
-				}
 				switch {
 				case e.Err != nil:
 					bad("%s is unreadable: %v", e.Target, e.Err)
@@ -115,6 +116,11 @@ func runDoctor(stdio IO) error {
 			ok("%s is %s", name, path)
 		} else {
 			bad("%s is not on PATH: install with go install ./cmd/... and add $(go env GOPATH)/bin to PATH", name)
+		}
+	}
+	if cfg, err := (install.Git{}).ReadConfig(); err == nil {
+		for _, p := range cfg.MissingHelpers(func(p string) bool { _, err := os.Stat(p); return err == nil }) {
+			bad("git's config runs %s, which no longer exists (moved by an upgrade?): run tok install git", p)
 		}
 	}
 	if problems > 0 {
@@ -172,4 +178,38 @@ func doctorVault(v *keychain.Vault, caches []keychain.IdentityCache, ok, note fu
 		}
 	}
 	note("the vault is locked: helpers need TOK_FILE_PASSPHRASE or tok unlock (once per session)")
+}
+
+// doctorGitCoverage says in one line for how many of the hosts tok holds git asks tok.
+func doctorGitCoverage(list []keychain.Entry, ok, note func(string, ...any)) {
+	cfg, err := (install.Git{}).ReadConfig()
+	if err != nil {
+		note("git's configuration could not be read (%v)", err)
+		return
+	}
+	var hosts []string
+	asked := 0
+	for _, e := range list {
+		if e.Err != nil {
+			continue
+		}
+		u := e.Target.URL()
+		if e.Target.IsWildcard() { // git is asked for a host under it
+			u = strings.Replace(u, "*.", "tok-probe.", 1)
+		}
+		if slices.Contains(hosts, u) {
+			continue
+		}
+		hosts = append(hosts, u)
+		if cfg.Asks(u) {
+			asked++
+		}
+	}
+	switch {
+	case len(hosts) == 0:
+	case asked == len(hosts):
+		ok("git asks tok for all %d hosts tok holds", len(hosts))
+	default:
+		note("git asks tok for %d of %d hosts: tok install git", asked, len(hosts))
+	}
 }

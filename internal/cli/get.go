@@ -21,7 +21,6 @@ Examples:
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "username", Aliases: []string{"u"}, Usage: "the account to get, when a host has several"},
 		},
-		BashComplete: completeTarget,
 		Action: func(c *ucli.Context) error {
 			if c.NArg() != 1 {
 				return usageError("usage: tok get TARGET")

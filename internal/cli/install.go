@@ -3,8 +3,11 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -21,16 +24,30 @@ func gitScopeFlags() []ucli.Flag {
 	}
 }
 
-// absoluteHelper is git-credential-tok's absolute path: beside this tok, else on PATH.
+// absoluteHelper is git-credential-tok's absolute path: beside this tok, else on PATH. When
+// the one on PATH is the same file reached through a link (Homebrew's bin/, a distribution's
+// /usr/bin), the path on PATH is written: it survives an upgrade that moves the real file.
 func absoluteHelper() (string, error) {
+	onPath, pathErr := exec.LookPath("git-credential-tok")
+	if pathErr == nil {
+		onPath, pathErr = filepath.Abs(onPath)
+	}
 	if p := setup.SiblingBinary("git-credential-tok"); filepath.IsAbs(p) {
+		if pathErr == nil && sameFile(p, onPath) {
+			return onPath, nil
+		}
 		return p, nil
 	}
-	p, err := exec.LookPath("git-credential-tok")
-	if err != nil {
+	if pathErr != nil {
 		return "", errors.New("git-credential-tok is neither beside tok nor on PATH; install it with go install ./cmd/...")
 	}
-	return filepath.Abs(p)
+	return onPath, nil
+}
+
+func sameFile(a, b string) bool {
+	ia, errA := os.Stat(a)
+	ib, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(ia, ib)
 }
 
 func gitInstaller(c *ucli.Context, stdio IO) install.Git {
@@ -52,73 +69,95 @@ func installCommand(stdio IO) *ucli.Command {
 		Usage: "configure git or docker to ask tok for credentials",
 		Subcommands: []*ucli.Command{installDockerCommand(stdio), {
 			Name:      "git",
-			Usage:     "make git ask tok for TARGETs (default: every host tok holds)",
+			Usage:     "make git ask tok for every host, or for TARGETs",
 			ArgsUsage: "[TARGET...]",
-			Description: `Writes, through git config, credential.<url>.helper as an empty value (so helpers set
-for all hosts do not answer for this one) and then tok, plus useHttpPath=true for path-scoped
-records. Running it twice changes nothing.
+			Description: `With no TARGET, adds one credential.helper entry that covers every host tok holds now
+or later. It goes before the other helpers of that config file (after its last empty value,
+which would drop it); they keep working: for a host tok holds nothing for, tok answers nothing
+and git asks the next helper. git hands a credential that worked to every helper's store, and an
+erase to every helper's erase: tok keeps what git's prompt or another helper gave (source
+git store), and erases only such records.
+
+With TARGETs, writes credential.<url>.helper as an empty value (so helpers set for all hosts do
+not answer for that URL) and then tok, for each. Either way useHttpPath=true is set for
+path-scoped records. Running it twice changes nothing.
+
+The entry is git-credential-tok's absolute path, so git runs it directly (an extra git process
+per request, about 1.7 ms, is saved); --by-name writes "tok", which git resolves on PATH each
+time. tok doctor says when the path no longer exists (a package manager moved it): run tok
+install git again.
 
 Examples:
-   tok install git                         # every host tok holds
-   tok install git https://github.com
+   tok install git                         # every host, now and later
+   tok install git https://github.com      # only this host
    tok install git --dry-run
-   tok install git --absolute              # faster: git runs the helper directly
+   tok install git --by-name
    GIT_CONFIG_GLOBAL=~/.gitconfig-work tok install git https://git.work.example`,
-			Flags: append(gitScopeFlags(), &ucli.BoolFlag{Name: "absolute", Usage: "write git-credential-tok's absolute path instead of tok: git then skips an extra process per request (about 1.7 ms)"}),
-			Action: func(c *ucli.Context) error {
-				var targets []install.GitTarget
-				if c.NArg() > 0 {
-					env, err := stdio.loadEnv()
-					if err != nil {
-						return err
-					}
-					for _, arg := range c.Args().Slice() {
-						t, _, err := targetArg(arg, env.Registry, "")
-						if err != nil {
-							return err
-						}
-						if t.IsWildcard() {
-							return usageError("git config cannot match %s; install each host", t)
-						}
-						targets = append(targets, install.GitTarget{URL: t.URL(), PathScoped: t.Path != ""})
-					}
-				} else {
-					_, _, entries, err := stdio.listStore()
-					if err != nil {
-						return err
-					}
-					seen := map[string]bool{}
-					for _, e := range entries {
-						t := e.Target
-						if t.IsWildcard() || seen[t.URL()] {
-							continue
-						}
-						seen[t.URL()] = true
-						targets = append(targets, install.GitTarget{URL: t.URL(), PathScoped: t.Path != ""})
-					}
-					if len(targets) == 0 {
-						return fmt.Errorf("tok holds no credentials yet: add one with tok set URL, or name the URLs: tok install git https://HOST")
-					}
-				}
-				g := gitInstaller(c, stdio)
-				if c.Bool("absolute") {
-					helperPath, err := absoluteHelper()
-					if err != nil {
-						return err
-					}
-					g.Helper = helperPath
-				}
-				n, err := g.Install(targets)
-				if err != nil {
-					return err
-				}
-				if !c.Bool("dry-run") {
-					fmt.Fprintf(stdio.Stderr, "git asks tok for %d URL(s); %d changed.\n", len(targets), n)
-				}
-				return nil
-			},
+			Flags: append(gitScopeFlags(),
+				&ucli.BoolFlag{Name: "by-name", Usage: "write \"tok\" instead of git-credential-tok's absolute path (git finds it on PATH, at the cost of an extra process per request)"},
+				&ucli.BoolFlag{Name: "absolute", Hidden: true, Usage: "the default; kept for scripts"}),
+			Action: func(c *ucli.Context) error { return runInstallGit(c, stdio) },
 		}},
 	}
+}
+
+func runInstallGit(c *ucli.Context, stdio IO) error {
+	var targets []install.GitTarget
+	if c.NArg() > 0 {
+		env, err := stdio.loadEnv()
+		if err != nil {
+			return err
+		}
+		for _, arg := range c.Args().Slice() {
+			t, _, err := targetArg(arg, env.Registry, "")
+			if err != nil {
+				return err
+			}
+			if t.IsWildcard() {
+				return usageError("git config cannot match %s; install each host, or run tok install git with no URL for every host", t)
+			}
+			targets = append(targets, install.GitTarget{URL: t.URL(), PathScoped: t.Path != ""})
+		}
+	}
+	g := gitInstaller(c, stdio)
+	if !c.Bool("by-name") {
+		helperPath, err := absoluteHelper()
+		if err != nil {
+			return err
+		}
+		g.Helper = install.HelperValue(helperPath)
+	}
+	if c.NArg() == 0 {
+		var pathScoped []string
+		if entries, err := listNoPrompt(stdio); err != nil {
+			fmt.Fprintf(stdio.Stderr, "tok: note: the records were not listed (%v): for a path-scoped record, run tok install git URL\n", err)
+		} else {
+			for _, e := range entries {
+				if t := e.Target; t.Path != "" && !t.IsWildcard() && !slices.Contains(pathScoped, t.URL()) {
+					pathScoped = append(pathScoped, t.URL())
+				}
+			}
+		}
+		n, err := g.InstallAll(pathScoped)
+		if err != nil {
+			return err
+		}
+		if !c.Bool("dry-run") {
+			fmt.Fprintf(stdio.Stderr, "git asks tok for every host (%s); %d changed.\n", g.Helper, n)
+			if others, _ := g.OtherHelpers(); len(others) > 0 {
+				fmt.Fprintf(stdio.Stderr, "tok: note: git also asks %s for hosts tok holds nothing for, and hands each of them every credential that worked, tok's included\n", strings.Join(others, ", "))
+			}
+		}
+		return nil
+	}
+	n, err := g.Install(targets)
+	if err != nil {
+		return err
+	}
+	if !c.Bool("dry-run") {
+		fmt.Fprintf(stdio.Stderr, "git asks tok for %d URL(s); %d changed.\n", len(targets), n)
+	}
+	return nil
 }
 
 func uninstallCommand(stdio IO) *ucli.Command {

@@ -28,19 +28,20 @@ func dockerEditor() (install.Docker, error) {
 func installDockerCommand(stdio IO) *ucli.Command {
 	return &ucli.Command{
 		Name:      "docker",
-		Usage:     "make docker (and podman, skopeo, crane) ask tok for REGISTRYs",
+		Usage:     "make docker (and podman, skopeo, crane) ask tok: for every registry, or for REGISTRYs",
 		ArgsUsage: "[REGISTRY...]",
-		Description: `Adds credHelpers entries to $DOCKER_CONFIG/config.json (default ~/.docker/config.json);
---default sets credsStore instead, so tok answers for every registry. With no REGISTRY and no
---default, every registry tok holds. Every other byte is kept; the write is atomic, keeps the
-file's mode (0600 for a new file), edits the file a symlinked config.json points to, and backs up
-the previous file (config.json.tok-backup). Running it twice changes nothing.
+		Description: `With no REGISTRY, sets credsStore in $DOCKER_CONFIG/config.json (default
+~/.docker/config.json): every registry's credentials go through tok, including a later docker
+login to a registry tok does not hold yet (as Docker Desktop does with its own helper). With
+REGISTRYs, adds a credHelpers entry for each instead, and other registries stay as they are.
+Every other byte is kept; the write is atomic, keeps the file's mode (0600 for a new file),
+edits the file a symlinked config.json points to, and backs up the previous file
+(config.json.tok-backup). Running it twice changes nothing.
 
 Examples:
-   tok install docker ghcr.io registry.example.org:5000
-   tok install docker docker.io
-   tok install docker --default`,
-		Flags: []ucli.Flag{&ucli.BoolFlag{Name: "default", Usage: "set credsStore: tok answers for every registry"}},
+   tok install docker                              # every registry
+   tok install docker ghcr.io registry.example.org:5000`,
+		Flags: []ucli.Flag{&ucli.BoolFlag{Name: "default", Hidden: true, Usage: "set credsStore (what no REGISTRY does); kept for scripts"}},
 		Action: func(c *ucli.Context) error {
 			var keys []string
 			for _, r := range c.Args().Slice() {
@@ -50,29 +51,12 @@ Examples:
 				}
 				keys = append(keys, k)
 			}
-			if len(keys) == 0 && !c.Bool("default") {
-				_, _, entries, err := stdio.listStore()
-				if err != nil {
-					return err
-				}
-				for _, e := range entries {
-					if e.Err == nil && e.Record.Registry {
-						k, err := dockerConfigKey(e.Target.HostPort())
-						if err != nil {
-							return err
-						}
-						keys = append(keys, k)
-					}
-				}
-				if len(keys) == 0 {
-					return usageError("tok holds no registry credentials yet: name the registries (tok install docker ghcr.io), or use --default")
-				}
-			}
 			d, err := dockerEditor()
 			if err != nil {
 				return err
 			}
-			n, err := d.Install(keys, c.Bool("default"))
+			// No registry named: credsStore, so every registry, now and later, goes through tok.
+			n, err := d.Install(keys, len(keys) == 0 || c.Bool("default"))
 			if err != nil {
 				return err
 			}

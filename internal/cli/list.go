@@ -9,6 +9,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/tok-dev/tok/internal/inject"
 	"github.com/tok-dev/tok/keychain"
 )
 
@@ -73,7 +74,11 @@ func listCommand(stdio IO) *ucli.Command {
 			now := store.Now()
 			rows := make([]listedRecord, 0, len(entries))
 			for _, e := range entries {
-				rows = append(rows, describe(e, now))
+				r := describe(e, now)
+				if e.Err == nil {
+					r.Env = inject.EnvNames(e.Record, env.Registry) // the record's, else its platform's
+				}
+				rows = append(rows, r)
 			}
 			if c.Bool("json") {
 				enc := json.NewEncoder(stdio.Stdout)
@@ -95,12 +100,6 @@ func listCommand(stdio IO) *ucli.Command {
 				if user == "" {
 					user = r.Identity
 				}
-				envs := r.Env
-				if len(envs) == 0 {
-					if p, ok := env.Registry.Named(r.Platform); ok {
-						envs = p.TokenEnv
-					}
-				}
 				exp := "-"
 				if r.Expires != nil {
 					exp = relTime(*r.Expires, now)
@@ -117,7 +116,7 @@ func listCommand(stdio IO) *ucli.Command {
 					source += " (rejected " + relTime(*r.RejectedAt, now) + ")"
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Target, dash(r.Platform), dash(user),
-					dash(strings.Join(envs, ",")), exp, source, used)
+					dash(strings.Join(r.Env, ",")), exp, source, used)
 			}
 			return tw.Flush()
 		},

@@ -40,7 +40,7 @@ Examples:
 			&ucli.StringFlag{Name: "platform", Aliases: []string{"p"}, Usage: "the platform the token is for (curvenote, codeocean, cave, jwt, or one from the config)"},
 			&ucli.StringFlag{Name: "expires", Usage: "when the token expires: 2026-12-31, an RFC 3339 time, or 90d/12h (a JWT's exp is read by itself)"},
 			&ucli.BoolFlag{Name: "registry", Usage: "a container registry credential: docker may list it"},
-			&ucli.BoolFlag{Name: "force", Usage: "store the token even if it does not look like the platform's"},
+			&ucli.BoolFlag{Name: "force", Usage: "store the token even if it does not look like the platform's, or TARGET looks like a typo"},
 			&ucli.BoolFlag{Name: "session", Usage: "Curvenote: tok exec always injects a 15-minute session token, never this API token"},
 		},
 		Action: func(c *ucli.Context) error { return runSet(c, stdio) },
@@ -55,11 +55,18 @@ func runSet(c *ucli.Context, stdio IO) error {
 	if err != nil {
 		return err
 	}
+	force := c.Bool("force")
+	if err := checkTypo(c.Args().First(), env.Registry); err != nil && !force {
+		return err // before the prompt: a typo costs no pasted token
+	}
 	secret, err := readSecret(c, stdio)
 	if err != nil {
 		return err
 	}
 	target, plat, err := targetArg(c.Args().First(), env.Registry, secret)
+	if errors.Is(err, errLikelyTypo) && force {
+		target, err = keychain.ParseTarget(c.Args().First())
+	}
 	if err != nil {
 		return err
 	}
@@ -77,7 +84,7 @@ func runSet(c *ucli.Context, stdio IO) error {
 			plat = p
 		}
 	}
-	if plat.Check != nil && !c.Bool("force") {
+	if plat.Check != nil && !force {
 		if err := plat.Check(secret); err != nil {
 			return fmt.Errorf("%v; not stored (use --force to store it anyway)", err)
 		}

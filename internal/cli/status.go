@@ -106,8 +106,10 @@ func statusCommand(stdio IO) *ucli.Command {
 					printStatus(stdio, s, now)
 				}
 			}
-			if found, _ := scanPlaintext(env); len(found) > 0 {
-				fmt.Fprintf(stdio.Stderr, "tok: %d token(s) also lie in plaintext files or variables; see: tok import\n", len(found))
+			if c.NArg() == 0 { // a line about the whole store, not about one TARGET
+				if found, _ := scanPlaintext(env); len(found) > 0 {
+					fmt.Fprintf(stdio.Stderr, "tok: %d token(s) also lie in plaintext files or variables; see: tok import\n", len(found))
+				}
 			}
 			if expired > 0 {
 				return silentExit(1)

@@ -29,6 +29,9 @@ func targetArg(arg string, reg *platform.Registry, secret string) (keychain.Targ
 		t, err := keychain.ParseTarget(host)
 		return t, p, err
 	}
+	if err := checkTypo(arg, reg); err != nil {
+		return keychain.Target{}, platform.Platform{}, err
+	}
 	t, err := keychain.ParseTarget(arg)
 	if err != nil {
 		return t, platform.Platform{}, usageError("%v (a target is a URL, a host, host:port, *.host or a platform name: %s)", err, strings.Join(reg.Names(), ", "))

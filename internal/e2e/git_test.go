@@ -110,19 +110,19 @@ func TestGitCloneFetchPushThroughTok(t *testing.T) {
 	if cfg, _ := os.ReadFile(e.Vars["GIT_CONFIG_GLOBAL"]); strings.Contains(string(cfg), "tok") {
 		t.Fatalf("uninstall left: %s", cfg)
 	}
-	// --absolute: git runs the helper by its path, and the clone still works.
-	if r := e.Run("", "tok", "install", "git", "--absolute"); r.Code != 0 {
+	// --by-name: git finds git-credential-tok on PATH, and the clone still works.
+	if r := e.Run("", "tok", "install", "git", "--by-name"); r.Code != 0 {
 		t.Fatal(r.Stderr)
 	}
-	if cfg, _ := os.ReadFile(e.Vars["GIT_CONFIG_GLOBAL"]); !strings.Contains(string(cfg), "/git-credential-tok") {
-		t.Fatalf("--absolute wrote: %s", cfg)
+	if cfg, _ := os.ReadFile(e.Vars["GIT_CONFIG_GLOBAL"]); !strings.Contains(string(cfg), "helper = tok\n") || strings.Contains(string(cfg), "/git-credential-tok") {
+		t.Fatalf("--by-name wrote: %s", cfg)
 	}
-	if r := e.Run("", "git", "clone", "-q", srv.URL+"/repo.git", filepath.Join(e.Dir, "clone-abs")); r.Code != 0 {
-		t.Fatalf("clone with the absolute helper: %s", r.Stderr)
+	if r := e.Run("", "git", "clone", "-q", srv.URL+"/repo.git", filepath.Join(e.Dir, "clone-by-name")); r.Code != 0 {
+		t.Fatalf("clone with the helper by name: %s", r.Stderr)
 	}
 	e.Run("", "tok", "uninstall", "git")
 	if cfg, _ := os.ReadFile(e.Vars["GIT_CONFIG_GLOBAL"]); strings.Contains(string(cfg), "tok") {
-		t.Fatalf("uninstall after --absolute left: %s", cfg)
+		t.Fatalf("uninstall after --by-name left: %s", cfg)
 	}
 }
 
