@@ -39,6 +39,7 @@ Examples:
 		Flags: []ucli.Flag{
 			onlyFlag(),
 			&ucli.StringFlag{Name: "format", Value: "sh", Usage: "sh, fish, powershell, dotenv or json"},
+			allowEnvFlag(),
 		},
 		Action: func(c *ucli.Context) error {
 			format := c.String("format")
@@ -50,7 +51,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			plan, err := inject.NewPlan(nil, records, env.Registry, inject.Options{VarsOnly: true, Now: store.Now()})
+			plan, err := inject.NewPlan(nil, records, env.Registry, inject.Options{VarsOnly: true, Now: store.Now(), AllowEnv: c.StringSlice("allow-env")})
 			if err != nil {
 				return err
 			}

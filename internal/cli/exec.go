@@ -111,6 +111,7 @@ Tokens that can be refreshed are refreshed before the program starts when under 
 			&ucli.BoolFlag{Name: "netrc", Usage: "give the program a temporary netrc (NETRC) with the selected tokens"},
 			&ucli.BoolFlag{Name: "cave-home", Usage: "point HOME at a private mirror so CAVEclient finds CAVE tokens"},
 			&ucli.BoolFlag{Name: "session", Usage: "give Curvenote a 15-minute session token instead of the long-lived API token"},
+			allowEnvFlag(),
 		},
 		Action: func(c *ucli.Context) error {
 			if c.NArg() == 0 {
@@ -127,6 +128,7 @@ Tokens that can be refreshed are refreshed before the program starts when under 
 				CaveHome:    c.Bool("cave-home"),
 				RuntimeDir:  os.Getenv("XDG_RUNTIME_DIR"),
 				Now:         store.Now(),
+				AllowEnv:    c.StringSlice("allow-env"),
 			})
 			if err != nil {
 				return err

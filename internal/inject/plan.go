@@ -33,6 +33,9 @@ type Options struct {
 	Now time.Time
 	// VarsOnly computes the token variables alone, with no files (tok env).
 	VarsOnly bool
+	// AllowEnv are the variables a record may set though platform.CheckEnvName refuses them
+	// (--allow-env); any other such name is skipped with a warning.
+	AllowEnv []string
 }
 
 // Plan is what tok exec does: the program's environment, the files it needs, and the
@@ -99,12 +102,21 @@ func NewPlan(base []string, records []keychain.Record, reg *platform.Registry, o
 			}
 			plan.Notes = append(plan.Notes, "warning: "+msg)
 		}
+		// A record read back is checked again: the store may hold what tok set would refuse
+		// (a record planted in a synced vault, or written by an older tok).
+		fromRecord := func(name, value string) {
+			if err := platform.CheckEnvName(name, opts.AllowEnv); err != nil {
+				plan.Notes = append(plan.Notes, fmt.Sprintf("warning: not setting a variable from the record for %s: %v%s", rec.Target, err, allowHint(err, name)))
+				return
+			}
+			set(name, value, rec.Target)
+		}
 		for _, name := range EnvNames(rec, reg) {
-			set(name, rec.Secret, rec.Target)
+			fromRecord(name, rec.Secret)
 		}
 		if p, ok := reg.Named(rec.Platform); ok && p.DomainEnv != "" {
 			if t, err := rec.ParsedTarget(); err == nil {
-				set(p.DomainEnv, t.Scheme+"://"+t.HostPort(), rec.Target)
+				fromRecord(p.DomainEnv, t.Scheme+"://"+t.HostPort())
 			}
 		}
 		if p, ok := reg.Named(rec.Platform); ok && p.SecretFiles {
@@ -138,6 +150,14 @@ func NewPlan(base []string, records []keychain.Record, reg *platform.Registry, o
 		plan.Env = append(plan.Env, k+"="+env[k])
 	}
 	return plan, nil
+}
+
+// allowHint says how to set a refused name anyway, when that is possible at all.
+func allowHint(err error, name string) string {
+	if errors.Is(err, platform.ErrRiskyEnv) {
+		return " (--allow-env " + name + " sets it)"
+	}
+	return ""
 }
 
 // privateDir makes a 0700 directory for one run's files.
