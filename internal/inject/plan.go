@@ -33,6 +33,9 @@ type Options struct {
 	Now time.Time
 	// VarsOnly computes the token variables alone, with no files (tok env).
 	VarsOnly bool
+	// PassPassphrase passes the store's passphrase (keychain.PassphraseEnv) on to the program;
+	// without it the program does not get it (--pass-passphrase).
+	PassPassphrase bool
 	// AllowEnv are the variables a record may set though platform.CheckEnvName refuses them
 	// (--allow-env); any other such name is skipped with a warning.
 	AllowEnv []string
@@ -69,6 +72,10 @@ func NewPlan(base []string, records []keychain.Record, reg *platform.Registry, o
 	plan := &Plan{Vars: map[string]string{}, Files: map[string][]byte{}, Links: map[string]string{}}
 	env := map[string]string{}
 	var order []string
+	if kept := keychain.WithoutPassphrase(base); len(kept) < len(base) && !opts.PassPassphrase {
+		plan.Notes = append(plan.Notes, keychain.PassphraseEnv+" is not passed to the program: it opens every token in the store (--pass-passphrase passes it)")
+		base = kept
+	}
 	for _, kv := range base {
 		k, v, _ := strings.Cut(kv, "=")
 		if _, dup := env[k]; !dup {
