@@ -60,6 +60,9 @@ func runSet(c *ucli.Context, stdio IO) error {
 	if err != nil {
 		return err
 	}
+	if err := refuseTokenArg(c.Args().First(), env.Registry); err != nil {
+		return err // before a prompt asks for the token
+	}
 	secret, err := readSecret(c, stdio)
 	if err != nil {
 		return err
