@@ -135,6 +135,7 @@ func (stdio IO) openStore() (*setup.Env, *keychain.Store, error) {
 
 // storeOf opens env's store.
 func (stdio IO) storeOf(env *setup.Env) (*keychain.Store, error) {
+	sweepRunDirs()
 	if stdio.OpenStore != nil {
 		return stdio.OpenStore(env)
 	}
@@ -147,6 +148,7 @@ func (stdio IO) listStore() (*setup.Env, *keychain.Store, []keychain.Entry, erro
 	if err != nil {
 		return env, nil, nil, err
 	}
+	sweepVaultTemps(env)
 	entries, err := store.List()
 	return env, store, entries, err
 }

@@ -1,10 +1,14 @@
 package e2e
 
 import (
+	"bufio"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/tok-dev/tok/internal/testenv"
 )
@@ -88,4 +92,94 @@ func agentPID(t *testing.T, socket string) string {
 	}
 	t.Fatalf("no tok agent serves %s", socket)
 	return ""
+}
+
+// TestExecLeftoversAfterSIGKILL: with no XDG_RUNTIME_DIR, tok exec's secret files go to a tmpfs
+// (/dev/shm) rather than /tmp; a SIGKILL leaves them behind, and the next tok removes them.
+func TestExecLeftoversAfterSIGKILL(t *testing.T) {
+	testenv.Require(t, testenv.FileExists("/proc/self/environ"), "/proc (Linux)")
+	e := testenv.NewEnv(t).FileBackend("pw").With(map[string]string{"XDG_RUNTIME_DIR": "", "TMPDIR": t.TempDir()})
+	if r := e.Run("0123456789abcdef0123456789abcdef", "tok", "set", "global.daf-apis.com"); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := e.Command(ctx, "tok", "exec", "--only", "cave", "--", "sh", "-c", `echo "$CLOUD_VOLUME_DIR"; exec sleep 60`)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // the program, left running by tok's death
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(strings.TrimSpace(line))
+	if filepath.Dir(dir) != "/dev/shm" {
+		var fs syscall.Statfs_t
+		if syscall.Statfs("/dev/shm", &fs) == nil && fs.Type == 0x01021994 {
+			t.Errorf("the secret files went to %s, though /dev/shm is a tmpfs", dir)
+		}
+	}
+	secret := filepath.Join(dir, "cloudvolume", "secrets", "cave-secret.json")
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	if _, err := os.Stat(secret); err != nil {
+		t.Fatalf("SIGKILL left nothing behind, so this test shows nothing: %v", err)
+	}
+	if r := e.Run("", "tok", "list"); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("the next tok left the dead run's files: %v", err)
+	}
+}
+
+// TestVaultTempsSwept: a vault write killed mid-way leaves a .tmp- file; tok list removes it
+// once it is over a minute old (a younger one may be a write in progress).
+func TestVaultTempsSwept(t *testing.T) {
+	e := vaultEnv(t, "none")
+	e.Vars["TOK_FILE_PASSPHRASE"] = "vault pass"
+	records := filepath.Join(e.Vars["XDG_DATA_HOME"], "tok", "vault", "records")
+	big := strings.Repeat("z", 512*1024)
+	var temps []string
+	for i := 0; i < 100 && len(temps) == 0; i++ {
+		ctx, cancel := context.WithCancel(context.Background())
+		cmd := e.Command(ctx, "tok", "set", "https://killed.example.org")
+		cmd.Stdin = strings.NewReader(big)
+		cmd.Stdout = nil
+		stderr, _ := cmd.StderrPipe()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Kill it as soon as its temp file is there.
+		for j := 0; j < 2000 && len(temps) == 0; j++ {
+			temps, _ = filepath.Glob(filepath.Join(records, ".*.tmp-*"))
+		}
+		cmd.Process.Signal(syscall.SIGKILL)
+		bufio.NewReader(stderr).ReadString(0)
+		cmd.Wait()
+		cancel()
+		temps, _ = filepath.Glob(filepath.Join(records, ".*.tmp-*"))
+	}
+	if len(temps) == 0 {
+		t.Fatal("no write was killed with its temp file in place, so this test shows nothing")
+	}
+	if r := e.Run("", "tok", "list"); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	if _, err := os.Stat(temps[0]); err != nil {
+		t.Fatalf("a temp file under a minute old was removed: %v", err)
+	}
+	old := time.Now().Add(-2 * time.Minute)
+	for _, p := range temps {
+		os.Chtimes(p, old, old)
+	}
+	if r := e.Run("", "tok", "list"); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	if left, _ := filepath.Glob(filepath.Join(records, ".*.tmp-*")); len(left) != 0 {
+		t.Fatalf("tok list left a killed write's temp files: %v", left)
+	}
 }

@@ -27,7 +27,8 @@ type Options struct {
 	// CaveHome redirects HOME to a private mirror so CAVEclient (which reads only
 	// ~/.cloudvolume/secrets) finds its token.
 	CaveHome bool
-	// RuntimeDir is where temporary files go ($XDG_RUNTIME_DIR, else the system temp dir).
+	// RuntimeDir is where temporary files go: $XDG_RUNTIME_DIR, else /dev/shm when it is a
+	// tmpfs, else the system temp dir (see privateDir).
 	RuntimeDir string
 	// Now is the clock for expiry.
 	Now time.Time
@@ -165,19 +166,6 @@ func allowHint(err error, name string) string {
 		return " (--allow-env " + name + " sets it)"
 	}
 	return ""
-}
-
-// privateDir makes a 0700 directory for one run's files.
-func privateDir(runtimeDir string) (string, error) {
-	parent := runtimeDir
-	if parent == "" {
-		parent = os.TempDir()
-	}
-	dir, err := os.MkdirTemp(parent, "tok-exec-")
-	if err != nil {
-		return "", fmt.Errorf("creating a private directory for the program's files: %w", err)
-	}
-	return dir, os.Chmod(dir, 0o700)
 }
 
 // planCave makes CAVE tokens readable where CAVE's Python tools look, without touching the
