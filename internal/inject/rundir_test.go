@@ -92,3 +92,11 @@ func TestSweepLeftovers(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSweepLeftovers is the cost every tok command pays: the sweep of this machine's
+// places (XDG_RUNTIME_DIR as the environment has it, /dev/shm).
+func BenchmarkSweepLeftovers(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		SweepLeftovers(os.Getenv("XDG_RUNTIME_DIR"))
+	}
+}
