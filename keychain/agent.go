@@ -142,7 +142,7 @@ func (a Agent) start() error {
 	}
 	cmd := exec.Command(self, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	cmd.Env = os.Environ()
+	cmd.Env = WithoutPassphrase(os.Environ()) // it would stay in /proc/PID/environ for the agent's life
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting tok agent: %w", err)
 	}

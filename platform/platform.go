@@ -86,9 +86,9 @@ func (r *Registry) Add(p Platform) error {
 	default:
 		return fmt.Errorf("platform %s: auth %q is not one of bearer, basic, basic-token-username", p.Name, p.Auth)
 	}
-	for _, env := range p.TokenEnv {
-		if !ValidEnvName(env) {
-			return fmt.Errorf("platform %s: %q is not a valid environment variable name", p.Name, env)
+	for _, env := range append(append([]string{}, p.TokenEnv...), p.DomainEnv) {
+		if err := CheckEnvName(env, nil); err != nil && env != "" {
+			return fmt.Errorf("platform %s: env: %w", p.Name, err)
 		}
 	}
 	if old, ok := r.byName[p.Name]; ok && !old.UserDefined {

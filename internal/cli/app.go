@@ -73,14 +73,14 @@ func Main(args []string, stdio IO) int {
 
 func newApp(stdio IO) *ucli.App {
 	return &ucli.App{
-		Name:                 "tok",
-		Usage:                "keep API tokens in the OS keychain and hand them to git, docker and any program",
-		Version:              version.Version,
-		Reader:               stdio.Stdin,
-		Writer:               stdio.Stdout,
-		ErrWriter:            stdio.Stderr,
-		ExitErrHandler:       func(*ucli.Context, error) {}, // Main decides the exit status
-		Before:               func(*ucli.Context) error { sweepGrants(); return nil },
+		Name:           "tok",
+		Usage:          "keep API tokens in the OS keychain and hand them to git, docker and any program",
+		Version:        version.Version,
+		Reader:         stdio.Stdin,
+		Writer:         stdio.Stdout,
+		ErrWriter:      stdio.Stderr,
+		ExitErrHandler: func(*ucli.Context, error) {}, // Main decides the exit status
+		Before:         func(*ucli.Context) error { sweepGrants(); return nil },
 		Description: `tok stores every token in the operating system's keychain (or an encrypted file on
 headless machines) and hands it out just in time: to git through git-credential-tok, to docker
 through docker-credential-tok, and to any program through tok exec.
@@ -138,6 +138,7 @@ func (stdio IO) openStore() (*setup.Env, *keychain.Store, error) {
 
 // storeOf opens env's store.
 func (stdio IO) storeOf(env *setup.Env) (*keychain.Store, error) {
+	sweepRunDirs()
 	if stdio.OpenStore != nil {
 		return stdio.OpenStore(env)
 	}
@@ -150,6 +151,7 @@ func (stdio IO) listStore() (*setup.Env, *keychain.Store, []keychain.Entry, erro
 	if err != nil {
 		return env, nil, nil, err
 	}
+	sweepVaultTemps(env)
 	entries, err := store.List()
 	return env, store, entries, err
 }

@@ -60,6 +60,7 @@ func runDoctor(stdio IO) error {
 
 	fmt.Fprintln(w, "Backend")
 	store, err := stdio.storeOf(env)
+	sweepVaultTemps(env)
 	var entries int
 	if err != nil {
 		bad("%v", err)

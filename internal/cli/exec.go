@@ -101,6 +101,10 @@ NETRC (requests, curl --netrc-file "$NETRC", and others). Such files live in $XD
 0600 in a 0700 directory, and are removed when the program ends. Your own files are never
 changed.
 
+The program does not get TOK_FILE_PASSPHRASE, which opens every token in the store, unless
+--pass-passphrase says so; nor a record's variable that changes how programs load code
+(LD_PRELOAD, PATH, ...) unless --allow-env NAME says so.
+
 Examples:
    tok exec -- curvenote deploy
    tok exec --only codeocean -- python run_capsule.py
@@ -117,6 +121,8 @@ Tokens that can be refreshed are refreshed before the program starts when under 
 			&ucli.BoolFlag{Name: "netrc", Usage: "give the program a temporary netrc (NETRC) with the selected tokens"},
 			&ucli.BoolFlag{Name: "cave-home", Usage: "point HOME at a private mirror so CAVEclient finds CAVE tokens"},
 			&ucli.BoolFlag{Name: "session", Usage: "give Curvenote a 15-minute session token instead of the long-lived API token"},
+			allowEnvFlag(),
+			&ucli.BoolFlag{Name: "pass-passphrase", Usage: "pass TOK_FILE_PASSPHRASE on to the program (it opens every token in the store)"},
 		},
 		Action: func(c *ucli.Context) error {
 			if c.NArg() == 0 {
@@ -127,12 +133,14 @@ Tokens that can be refreshed are refreshed before the program starts when under 
 				return err
 			}
 			plan, err := inject.NewPlan(busguard.Environ(), records, env.Registry, inject.Options{
-				PreserveEnv: c.Bool("preserve-env"),
-				Strict:      c.Bool("strict"),
-				Netrc:       c.Bool("netrc"),
-				CaveHome:    c.Bool("cave-home"),
-				RuntimeDir:  os.Getenv("XDG_RUNTIME_DIR"),
-				Now:         store.Now(),
+				PreserveEnv:    c.Bool("preserve-env"),
+				Strict:         c.Bool("strict"),
+				Netrc:          c.Bool("netrc"),
+				CaveHome:       c.Bool("cave-home"),
+				RuntimeDir:     os.Getenv("XDG_RUNTIME_DIR"),
+				Now:            store.Now(),
+				AllowEnv:       c.StringSlice("allow-env"),
+				PassPassphrase: c.Bool("pass-passphrase"),
 			})
 			if err != nil {
 				return err

@@ -13,6 +13,9 @@ import (
 
 // dockerConfigKey is the key docker looks a registry up by in credHelpers.
 func dockerConfigKey(registry string) (string, error) {
+	if err := refuseTokenArg(registry, nil); err != nil {
+		return "", err
+	}
 	t, err := keychain.RegistryTarget(registry)
 	if err != nil {
 		return "", usageError("%q is not a registry: %v", registry, err)

@@ -34,10 +34,15 @@ Examples:
 			&ucli.StringFlag{Name: "scope", Usage: "scopes to ask for, comma-separated"},
 			&ucli.BoolFlag{Name: "password-stdin", Usage: "read the password from standard input"},
 			&ucli.StringSliceFlag{Name: "env", Usage: "environment variable tok exec sets to the access token (repeatable)"},
+			allowEnvFlag(),
 		},
 		Action: func(c *ucli.Context) error {
 			if c.NArg() != 1 {
 				return usageError("usage: tok login URL --username U")
+			}
+			names, err := envNames(c)
+			if err != nil {
+				return err
 			}
 			env, err := stdio.loadEnv()
 			if err != nil {
@@ -69,7 +74,7 @@ Examples:
 			rec := keychain.Record{
 				Secret: resp.AccessToken, RefreshToken: resp.RefreshToken, Expires: resp.Expiry(store.Now()),
 				Username: c.String("username"), Platform: "jwt", Source: keychain.SourceLogin, Scopes: scopes,
-				Env: c.StringSlice("env"),
+				Env: names,
 			}
 			if claims, ok := platform.ReadClaims(resp.AccessToken); ok && len(claims.Scopes) > 0 {
 				rec.Scopes = claims.Scopes

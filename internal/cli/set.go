@@ -37,6 +37,7 @@ Examples:
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "username", Aliases: []string{"u"}, Usage: "the account the token belongs to"},
 			&ucli.StringSliceFlag{Name: "env", Usage: "environment variable tok exec sets to the token (repeatable)"},
+			allowEnvFlag(),
 			&ucli.StringFlag{Name: "platform", Aliases: []string{"p"}, Usage: "the platform the token is for (curvenote, codeocean, cave, jwt, or one from the config)"},
 			&ucli.StringFlag{Name: "expires", Usage: "when the token expires: 2026-12-31, an RFC 3339 time, or 90d/12h (a JWT's exp is read by itself)"},
 			&ucli.BoolFlag{Name: "registry", Usage: "a container registry credential: docker may list it"},
@@ -51,9 +52,16 @@ func runSet(c *ucli.Context, stdio IO) error {
 	if c.NArg() < 1 || c.NArg() > 2 {
 		return usageError("usage: tok set TARGET (the token is read from standard input or a prompt)")
 	}
+	names, err := envNames(c)
+	if err != nil {
+		return err
+	}
 	env, err := stdio.loadEnv()
 	if err != nil {
 		return err
+	}
+	if err := refuseTokenArg(c.Args().First(), env.Registry); err != nil {
+		return err // before a prompt asks for the token
 	}
 	force := c.Bool("force")
 	if err := checkTypo(c.Args().First(), env.Registry); err != nil && !force {
@@ -102,12 +110,7 @@ func runSet(c *ucli.Context, stdio IO) error {
 		}
 		rec.UseSession = true
 	}
-	for _, name := range c.StringSlice("env") {
-		if !platform.ValidEnvName(name) {
-			return usageError("--env %q is not a valid environment variable name", name)
-		}
-		rec.Env = append(rec.Env, name)
-	}
+	rec.Env = names
 	if claims, ok := platform.ReadClaims(secret); ok {
 		rec.Expires = claims.Expires
 		rec.Scopes = claims.Scopes

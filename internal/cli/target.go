@@ -13,6 +13,9 @@ import (
 // targetArg turns a command's TARGET into a target and, when the argument names a platform
 // ("tok set curvenote"), that platform. secret, when known, picks Curvenote's staging host.
 func targetArg(arg string, reg *platform.Registry, secret string) (keychain.Target, platform.Platform, error) {
+	if err := refuseTokenArg(arg, reg); err != nil {
+		return keychain.Target{}, platform.Platform{}, err
+	}
 	if p, ok := reg.Named(arg); ok && !strings.ContainsAny(arg, ".:/") {
 		host := ""
 		if p.Name == "curvenote" && secret != "" {

@@ -104,6 +104,11 @@ func Compare(store *keychain.Store, f Found) (State, error) {
 func Import(store *keychain.Store, f Found) error {
 	rec := f.Record
 	rec.Source = keychain.SourceImportPrefix + f.Path
+	for _, name := range rec.Env {
+		if err := platform.CheckEnvName(name, nil); err != nil {
+			return fmt.Errorf("not imported: %w", err)
+		}
+	}
 	if rec.Registry {
 		return store.Put(f.Target, rec)
 	}

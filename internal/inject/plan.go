@@ -27,12 +27,19 @@ type Options struct {
 	// CaveHome redirects HOME to a private mirror so CAVEclient (which reads only
 	// ~/.cloudvolume/secrets) finds its token.
 	CaveHome bool
-	// RuntimeDir is where temporary files go ($XDG_RUNTIME_DIR, else the system temp dir).
+	// RuntimeDir is where temporary files go: $XDG_RUNTIME_DIR, else /dev/shm when it is a
+	// tmpfs, else the system temp dir (see privateDir).
 	RuntimeDir string
 	// Now is the clock for expiry.
 	Now time.Time
 	// VarsOnly computes the token variables alone, with no files (tok env).
 	VarsOnly bool
+	// PassPassphrase passes the store's passphrase (keychain.PassphraseEnv) on to the program;
+	// without it the program does not get it (--pass-passphrase).
+	PassPassphrase bool
+	// AllowEnv are the variables a record may set though platform.CheckEnvName refuses them
+	// (--allow-env); any other such name is skipped with a warning.
+	AllowEnv []string
 }
 
 // Plan is what tok exec does: the program's environment, the files it needs, and the
@@ -66,6 +73,10 @@ func NewPlan(base []string, records []keychain.Record, reg *platform.Registry, o
 	plan := &Plan{Vars: map[string]string{}, Files: map[string][]byte{}, Links: map[string]string{}}
 	env := map[string]string{}
 	var order []string
+	if kept := keychain.WithoutPassphrase(base); len(kept) < len(base) && !opts.PassPassphrase {
+		plan.Notes = append(plan.Notes, keychain.PassphraseEnv+" is not passed to the program: it opens every token in the store (--pass-passphrase passes it)")
+		base = kept
+	}
 	for _, kv := range base {
 		k, v, _ := strings.Cut(kv, "=")
 		if _, dup := env[k]; !dup {
@@ -99,12 +110,21 @@ func NewPlan(base []string, records []keychain.Record, reg *platform.Registry, o
 			}
 			plan.Notes = append(plan.Notes, "warning: "+msg)
 		}
+		// A record read back is checked again: the store may hold what tok set would refuse
+		// (a record planted in a synced vault, or written by an older tok).
+		fromRecord := func(name, value string) {
+			if err := platform.CheckEnvName(name, opts.AllowEnv); err != nil {
+				plan.Notes = append(plan.Notes, fmt.Sprintf("warning: not setting a variable from the record for %s: %v%s", rec.Target, err, allowHint(err, name)))
+				return
+			}
+			set(name, value, rec.Target)
+		}
 		for _, name := range EnvNames(rec, reg) {
-			set(name, rec.Secret, rec.Target)
+			fromRecord(name, rec.Secret)
 		}
 		if p, ok := reg.Named(rec.Platform); ok && p.DomainEnv != "" {
 			if t, err := rec.ParsedTarget(); err == nil {
-				set(p.DomainEnv, t.Scheme+"://"+t.HostPort(), rec.Target)
+				fromRecord(p.DomainEnv, t.Scheme+"://"+t.HostPort())
 			}
 		}
 		if p, ok := reg.Named(rec.Platform); ok && p.SecretFiles {
@@ -140,21 +160,12 @@ func NewPlan(base []string, records []keychain.Record, reg *platform.Registry, o
 	return plan, nil
 }
 
-// privateDir makes a 0700 directory for one run's files.
-func privateDir(runtimeDir string) (string, error) {
-	parent := runtimeDir
-	if parent == "" {
-		parent = os.TempDir()
+// allowHint says how to set a refused name anyway, when that is possible at all.
+func allowHint(err error, name string) string {
+	if errors.Is(err, platform.ErrRiskyEnv) {
+		return " (--allow-env " + name + " sets it)"
 	}
-	dir, err := os.MkdirTemp(parent, "tok-exec-")
-	if errors.Is(err, os.ErrNotExist) && runtimeDir != "" {
-		// XDG_RUNTIME_DIR came from another machine (a batch job inherits the login node's).
-		dir, err = os.MkdirTemp(os.TempDir(), "tok-exec-")
-	}
-	if err != nil {
-		return "", fmt.Errorf("creating a private directory for the program's files: %w", err)
-	}
-	return dir, os.Chmod(dir, 0o700)
+	return ""
 }
 
 // planCave makes CAVE tokens readable where CAVE's Python tools look, without touching the

@@ -23,7 +23,7 @@ import (
 // Environment variables tok reads.
 const (
 	EnvBackend    = "TOK_BACKEND"
-	EnvPassphrase = "TOK_FILE_PASSPHRASE"
+	EnvPassphrase = keychain.PassphraseEnv
 	// EnvTimeout overrides the deadline of backend calls (a Go duration, as "10s").
 	EnvTimeout = "TOK_TIMEOUT"
 	// EnvVaultCache chooses where tok unlock keeps the vault open: keyctl, agent or none.
