@@ -12,6 +12,7 @@ import (
 // few writes their policies make. *keychain.Store implements it; tests give a stub.
 type Store interface {
 	HandOut(ctx context.Context, req keychain.Target, r keychain.Renewer, warn func(error)) (keychain.Record, error)
+	Lookup(req keychain.Target) (keychain.Record, error)
 	Find(t keychain.Target) (keychain.Record, keychain.Target, error)
 	Save(t keychain.Target, rec keychain.Record) (keychain.Target, error)
 	Put(t keychain.Target, rec keychain.Record) error

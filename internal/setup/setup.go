@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/adrg/xdg"
@@ -128,6 +129,11 @@ type Env struct {
 	Config   Config
 	Registry *platform.Registry
 	Mode     Mode
+
+	// A helper asks for the vault's passphrase at most once a process.
+	helperAsk  sync.Once
+	helperPass string
+	helperErr  error
 }
 
 // Load reads the config file and builds the registry.
@@ -185,7 +191,8 @@ func (e *Env) passphrase() (string, error) {
 		return p, nil
 	}
 	if e.Mode != Interactive {
-		return "", keychain.ErrNoPassphrase
+		e.helperAsk.Do(func() { e.helperPass, e.helperErr = e.helperPassphrase() })
+		return e.helperPass, e.helperErr
 	}
 	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
 	if err != nil {
@@ -199,6 +206,54 @@ func (e *Env) passphrase() (string, error) {
 		return "", fmt.Errorf("reading the passphrase: %w", err)
 	}
 	return string(b), nil
+}
+
+// DefaultUnlockTimeout is how long tok unlock, or a helper's passphrase prompt, keeps the
+// vault unlocked: a working day.
+const DefaultUnlockTimeout = 10 * time.Hour
+
+// helperPassphrase is how a helper (git, docker) unlocks a locked vault: like a pinentry, it
+// asks once on the terminal, when there is one, and keeps the vault unlocked for
+// DefaultUnlockTimeout in the first cache that takes it, as tok unlock does. It never asks to
+// create a vault or to open keyring's file backend (which would ask at every call), nor when
+// GIT_TERMINAL_PROMPT=0 says no prompt is wanted; then the error names tok unlock.
+func (e *Env) helperPassphrase() (string, error) {
+	opts := e.StoreOptions()
+	if opts.Backend == keychain.BackendFile || os.Getenv("GIT_TERMINAL_PROMPT") == "0" {
+		return "", keychain.ErrNoPassphrase
+	}
+	v, err := keychain.OpenVault(opts.VaultDir, nil, nil)
+	if err != nil || !v.Exists() {
+		return "", keychain.ErrNoPassphrase
+	}
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return "", keychain.ErrNoPassphrase // no terminal: the caller says to run tok unlock
+	}
+	defer tty.Close()
+	fmt.Fprintf(tty, "tok: the vault is locked. Passphrase to unlock it for %s (tok lock locks it): ", shortDuration(DefaultUnlockTimeout))
+	b, err := term.ReadPassword(int(tty.Fd()))
+	fmt.Fprintln(tty)
+	if err != nil {
+		return "", fmt.Errorf("reading the passphrase: %w", err)
+	}
+	pass := string(b)
+	identity, err := v.UnlockWithPassphrase(pass)
+	if err != nil {
+		return "", err
+	}
+	until := time.Now().Add(DefaultUnlockTimeout)
+	for _, c := range opts.VaultCaches {
+		if c.Keep(v.VaultID(), identity, until) == nil {
+			fmt.Fprintf(tty, "tok: the vault is unlocked until %s (held by %s).\n", until.Format("15:04 Mon 2 Jan"), c.Name())
+			break
+		}
+	}
+	return pass, nil
+}
+
+func shortDuration(d time.Duration) string {
+	return strings.TrimSuffix(strings.TrimSuffix(d.String(), "0s"), "0m")
 }
 
 // vaultCaches are where an unlocked vault is kept: TOK_VAULT_CACHE chooses keyctl, agent or
