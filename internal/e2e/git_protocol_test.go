@@ -1,0 +1,243 @@
+package e2e
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tok-dev/tok/helper"
+	"github.com/tok-dev/tok/internal/testenv"
+)
+
+// t0303Step is one "check" of git's t/lib-credential.sh: git credential fill, approve or
+// reject with that input, and for fill what git prints (askpass-* when git would prompt).
+type t0303Step struct{ cmd, in, want string }
+
+// longValue is lib-credential.sh's LONG_VALUE (GIT_TEST_LONG_CRED_BUFFER 1024, less 23).
+var longValue = strings.Repeat("a", 1024-23)
+
+// t0303 is git 2.55's t0303-credential-external.sh for an external helper: helper_test,
+// helper_test_password_expiry_utc and helper_test_oauth_refresh_token of t/lib-credential.sh,
+// 21 tests in git's order (each builds on the ones before), the inputs and expected outputs
+// copied from it.
+var t0303 = []struct {
+	name  string
+	steps []t0303Step
+}{
+	{"has no existing data", []t0303Step{
+		{"fill", "protocol=https\nhost=example.com\n", "protocol=https\nhost=example.com\nusername=askpass-username\npassword=askpass-password\n"},
+	}},
+	{"stores password", []t0303Step{
+		{"approve", "protocol=https\nhost=example.com\nusername=store-user\npassword=store-pass\n", ""},
+	}},
+	{"can retrieve password", []t0303Step{
+		{"fill", "protocol=https\nhost=example.com\n", "protocol=https\nhost=example.com\nusername=store-user\npassword=store-pass\n"},
+	}},
+	{"requires matching protocol", []t0303Step{
+		{"fill", "protocol=http\nhost=example.com\n", "protocol=http\nhost=example.com\nusername=askpass-username\npassword=askpass-password\n"},
+	}},
+	{"requires matching host", []t0303Step{
+		{"fill", "protocol=https\nhost=other.tld\n", "protocol=https\nhost=other.tld\nusername=askpass-username\npassword=askpass-password\n"},
+	}},
+	{"requires matching username", []t0303Step{
+		{"fill", "protocol=https\nhost=example.com\nusername=other\n", "protocol=https\nhost=example.com\nusername=other\npassword=askpass-password\n"},
+	}},
+	{"requires matching path", []t0303Step{
+		{"approve", "protocol=http\nhost=path.tld\npath=foo.git\nusername=user\npassword=pass\n", ""},
+		{"fill", "protocol=http\nhost=path.tld\npath=bar.git\n", "protocol=http\nhost=path.tld\npath=bar.git\nusername=askpass-username\npassword=askpass-password\n"},
+	}},
+	{"overwrites on store", []t0303Step{
+		{"approve", "protocol=https\nhost=example.com\nusername=user-overwrite\npassword=pass1\n", ""},
+		{"approve", "protocol=https\nhost=example.com\nusername=user-overwrite\npassword=pass2\n", ""},
+		{"fill", "protocol=https\nhost=example.com\nusername=user-overwrite\n", "protocol=https\nhost=example.com\nusername=user-overwrite\npassword=pass2\n"},
+		{"reject", "protocol=https\nhost=example.com\nusername=user-overwrite\npassword=pass2\n", ""},
+		{"fill", "protocol=https\nhost=example.com\nusername=user-overwrite\n", "protocol=https\nhost=example.com\nusername=user-overwrite\npassword=askpass-password\n"},
+	}},
+	{"can forget host", []t0303Step{
+		{"reject", "protocol=https\nhost=example.com\n", ""},
+		{"fill", "protocol=https\nhost=example.com\n", "protocol=https\nhost=example.com\nusername=askpass-username\npassword=askpass-password\n"},
+	}},
+	{"can store multiple users", []t0303Step{
+		{"approve", "protocol=https\nhost=example.com\nusername=user1\npassword=pass1\n", ""},
+		{"approve", "protocol=https\nhost=example.com\nusername=user2\npassword=pass2\n", ""},
+		{"fill", "protocol=https\nhost=example.com\nusername=user1\n", "protocol=https\nhost=example.com\nusername=user1\npassword=pass1\n"},
+		{"fill", "protocol=https\nhost=example.com\nusername=user2\n", "protocol=https\nhost=example.com\nusername=user2\npassword=pass2\n"},
+	}},
+	{"does not erase a password distinct from input", []t0303Step{
+		{"approve", "protocol=https\nhost=example.com\nusername=user-distinct-pass\npassword=pass1\n", ""},
+		{"reject", "protocol=https\nhost=example.com\nusername=user-distinct-pass\npassword=pass2\n", ""},
+		{"fill", "protocol=https\nhost=example.com\nusername=user-distinct-pass\n", "protocol=https\nhost=example.com\nusername=user-distinct-pass\npassword=pass1\n"},
+	}},
+	{"can forget user", []t0303Step{
+		{"reject", "protocol=https\nhost=example.com\nusername=user1\n", ""},
+		{"fill", "protocol=https\nhost=example.com\nusername=user1\n", "protocol=https\nhost=example.com\nusername=user1\npassword=askpass-password\n"},
+	}},
+	{"remembers other user", []t0303Step{
+		{"fill", "protocol=https\nhost=example.com\nusername=user2\n", "protocol=https\nhost=example.com\nusername=user2\npassword=pass2\n"},
+	}},
+	{"can store empty username", []t0303Step{
+		{"approve", "protocol=https\nhost=sso.tld\nusername=\npassword=\n", ""},
+		{"fill", "protocol=https\nhost=sso.tld\n", "protocol=https\nhost=sso.tld\nusername=\npassword=\n"},
+	}},
+	{"erases all matching credentials", []t0303Step{
+		{"approve", "protocol=https\nhost=example.com\nusername=user-erase1\npassword=pass1\n", ""},
+		{"approve", "protocol=https\nhost=example.com\nusername=user-erase2\npassword=pass1\n", ""},
+		{"reject", "protocol=https\nhost=example.com\n", ""},
+		{"fill", "protocol=https\nhost=example.com\n", "protocol=https\nhost=example.com\nusername=askpass-username\npassword=askpass-password\n"},
+	}},
+	{"not confused by long header", []t0303Step{
+		{"approve", "protocol=https\nhost=victim.example.com\nusername=user\npassword=to-be-stolen\n", ""},
+		{"fill", "protocol=https\nhost=badguy.example.com\nwwwauth[]=basic realm=" + longValue + "host=victim.example.com\n", "protocol=https\nhost=badguy.example.com\nusername=askpass-username\npassword=askpass-password\nwwwauth[]=basic realm=" + longValue + "host=victim.example.com\n"},
+	}},
+	{"stores password_expiry_utc", []t0303Step{
+		{"approve", "protocol=https\nhost=example.com\nusername=user-expiry\npassword=pass\npassword_expiry_utc=9999999999\n", ""},
+	}},
+	{"gets password_expiry_utc", []t0303Step{
+		{"fill", "protocol=https\nhost=example.com\nusername=user-expiry\n", "protocol=https\nhost=example.com\nusername=user-expiry\npassword=pass\npassword_expiry_utc=9999999999\n"},
+	}},
+	{"overwrites when password_expiry_utc changes", []t0303Step{
+		{"approve", "protocol=https\nhost=example.com\nusername=user-expiry-overwrite\npassword=pass1\npassword_expiry_utc=9999999998\n", ""},
+		{"approve", "protocol=https\nhost=example.com\nusername=user-expiry-overwrite\npassword=pass2\npassword_expiry_utc=9999999999\n", ""},
+		{"fill", "protocol=https\nhost=example.com\nusername=user-expiry-overwrite\n", "protocol=https\nhost=example.com\nusername=user-expiry-overwrite\npassword=pass2\npassword_expiry_utc=9999999999\n"},
+		{"reject", "protocol=https\nhost=example.com\nusername=user-expiry-overwrite\npassword=pass2\n", ""},
+		{"fill", "protocol=https\nhost=example.com\nusername=user-expiry-overwrite\n", "protocol=https\nhost=example.com\nusername=user-expiry-overwrite\npassword=askpass-password\n"},
+	}},
+	{"stores oauth_refresh_token", []t0303Step{
+		{"approve", "protocol=https\nhost=example.com\nusername=user4\npassword=pass\noauth_refresh_token=xyzzy\n", ""},
+	}},
+	{"gets oauth_refresh_token", []t0303Step{
+		{"fill", "protocol=https\nhost=example.com\nusername=user4\n", "protocol=https\nhost=example.com\nusername=user4\npassword=pass\noauth_refresh_token=xyzzy\n"},
+	}},
+}
+
+// t0303Clean is lib-credential.sh's helper_test_clean: the rejects t0303 runs before and
+// after, so a helper that passes leaves nothing behind.
+var t0303Clean = [][2]string{
+	{"https", "example.com store-user"}, {"https", "example.com user1"}, {"https", "example.com user2"},
+	{"https", "example.com user-expiry"}, {"https", "example.com user-expiry-overwrite"},
+	{"https", "example.com user4"}, {"https", "example.com user-distinct-pass"},
+	{"https", "example.com user-overwrite"}, {"https", "example.com user-erase1"},
+	{"https", "example.com user-erase2"}, {"https", "victim.example.com user"},
+	{"http", "path.tld user"}, {"https", "timeout.tld user"}, {"https", "sso.tld "},
+}
+
+// gitCred is what git's struct credential holds, for simulating git around the helper.
+type gitCred struct {
+	protocol, host, path, username, password, oauth, expiry string
+	hasUser, hasPass                                        bool
+	wwwauth                                                 []string
+}
+
+func parseGitCred(t *testing.T, s string) gitCred {
+	t.Helper()
+	c, err := helper.ReadGitCredential(strings.NewReader(s))
+	if err != nil {
+		t.Fatalf("%q: %v", s, err)
+	}
+	return gitCred{protocol: c.Protocol, host: c.Host, path: c.Path, username: c.Username, password: c.Password,
+		oauth: c.OAuthRefreshToken, expiry: c.PasswordExpiryUTC, hasUser: c.HasUsername, hasPass: c.HasPassword, wwwauth: c.WWWAuth}
+}
+
+// String writes the credential in credential_write's order, as git credential fill prints it.
+func (c gitCred) String() string {
+	var b strings.Builder
+	put := func(k, v string, ok bool) {
+		if ok {
+			b.WriteString(k + "=" + v + "\n")
+		}
+	}
+	put("protocol", c.protocol, true)
+	put("host", c.host, true)
+	put("path", c.path, c.path != "")
+	put("username", c.username, c.hasUser)
+	put("password", c.password, c.hasPass)
+	put("oauth_refresh_token", c.oauth, c.oauth != "")
+	put("password_expiry_utc", c.expiry, c.expiry != "")
+	for _, w := range c.wwwauth {
+		put("wwwauth[]", w, true)
+	}
+	return b.String()
+}
+
+// gitFill does what git's credential_fill does with tok as its one helper: the request goes
+// to get, each attribute of the answer replaces git's, an expired password is dropped, and
+// what is still missing comes from the prompt (t0303's askpass).
+func gitFill(t *testing.T, e *testenv.Env, in string) string {
+	t.Helper()
+	c := parseGitCred(t, in)
+	r := e.Run(in, "git-credential-tok", "get")
+	if r.Code != 0 || r.Stderr != "" {
+		t.Fatalf("get: exit %d, stderr %q", r.Code, r.Stderr)
+	}
+	ans := parseGitCred(t, r.Stdout)
+	if ans.hasUser {
+		c.username, c.hasUser = ans.username, true
+	}
+	if ans.hasPass {
+		c.password, c.hasPass = ans.password, true
+	}
+	if ans.oauth != "" {
+		c.oauth = ans.oauth
+	}
+	if ans.expiry != "" {
+		c.expiry = ans.expiry
+		if n, _ := strconv.ParseInt(ans.expiry, 10, 64); n != 0 && n < time.Now().Unix() {
+			c.password, c.hasPass, c.expiry = "", false, ""
+		}
+	}
+	if c.hasUser && c.hasPass {
+		c.wwwauth = nil
+		return c.String()
+	}
+	if !c.hasUser {
+		c.username, c.hasUser = "askpass-username", true
+	}
+	c.password, c.hasPass = "askpass-password", true
+	return c.String()
+}
+
+// TestGitT0303 runs git 2.55's own test suite for external helpers (t0303 with
+// lib-credential.sh, 21 tests, the empty user name and password among them) against the built
+// git-credential-tok, speaking to it as git does, so it runs with any git installed, or none.
+func TestGitT0303(t *testing.T) {
+	e := gitEnv(t)
+	step := func(t *testing.T, s t0303Step) {
+		t.Helper()
+		switch s.cmd {
+		case "fill":
+			if got := gitFill(t, e, s.in); got != s.want {
+				t.Fatalf("git credential fill\n%s\ngave\n%s\nt0303 expects\n%s", s.in, got, s.want)
+			}
+		case "approve", "reject":
+			op := map[string]string{"approve": "store", "reject": "erase"}[s.cmd]
+			if r := e.Run(s.in, "git-credential-tok", op); r.Code != 0 || r.Stderr != "" || r.Stdout != "" {
+				t.Fatalf("%s: exit %d, stdout %q, stderr %q", op, r.Code, r.Stdout, r.Stderr)
+			}
+		}
+	}
+	clean := func(t *testing.T) {
+		for _, c := range t0303Clean {
+			host, user, _ := strings.Cut(c[1], " ")
+			step(t, t0303Step{"reject", "protocol=" + c[0] + "\nhost=" + host + "\nusername=" + user + "\n", ""})
+		}
+	}
+	clean(t)
+	for i, c := range t0303 {
+		ok := t.Run(c.name, func(t *testing.T) {
+			for _, s := range c.steps {
+				step(t, s)
+			}
+		})
+		if !ok {
+			t.Fatalf("t0303 test %d failed; the ones after it build on it", i+1)
+		}
+	}
+	if len(t0303) != 21 {
+		t.Fatalf("t0303 has 21 tests, the port %d", len(t0303))
+	}
+	clean(t)
+	if r := e.Run("", "tok", "list", "--json"); strings.TrimSpace(r.Stdout) != "[]" {
+		t.Fatalf("t0303's clean-up left records behind: %s %s", r.Stdout, r.Stderr)
+	}
+}
