@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -239,5 +240,80 @@ func TestGitT0303(t *testing.T) {
 	clean(t)
 	if r := e.Run("", "tok", "list", "--json"); strings.TrimSpace(r.Stdout) != "[]" {
 		t.Fatalf("t0303's clean-up left records behind: %s %s", r.Stdout, r.Stderr)
+	}
+}
+
+// TestGitApproveStoresNoSecondCopy (issue 14.14), with the real git: git approves the token
+// tok handed out after a clone works; that must store nothing, so tok delete forgets the
+// token for good.
+func TestGitApproveStoresNoSecondCopy(t *testing.T) {
+	testenv.Require(t, testenv.Have("git"), "git")
+	e := gitEnv(t)
+	srv := newGitServer(t, func(string) string { return "the-token" })
+	srv.addRepo(t, e, "repo.git")
+	e.Run("the-token", "tok", "set", srv.URL)
+	e.Run("", "tok", "install", "git")
+	if r := e.Run("", "git", "clone", "-q", srv.URL+"/repo.git", filepath.Join(e.Dir, "c")); r.Code != 0 {
+		t.Fatalf("clone: %s", r.Stderr)
+	}
+	if l := e.Run("", "tok", "list", "--json"); strings.Count(l.Stdout, `"target"`) != 1 || strings.Contains(l.Stdout, "git store") {
+		t.Fatalf("after git approved tok's token: %s", l.Stdout)
+	}
+	if r := e.Run("", "tok", "delete", srv.URL); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	in := "protocol=http\nhost=" + strings.TrimPrefix(srv.URL, "http://") + "\n"
+	if r := e.Run(in, "git-credential-tok", "get"); r.Stdout != "" {
+		t.Fatalf("a copy outlived tok delete: %q", r.Stdout)
+	}
+}
+
+// TestGitOAuthRefreshTokenStaysWithGit: git's oauth_refresh_token goes back to git and
+// nowhere else: not to tok exec's or tok env's program, not into tok list or tok status.
+func TestGitOAuthRefreshTokenStaysWithGit(t *testing.T) {
+	e := gitEnv(t)
+	const oauth = "oauth-refresh-secret-7f3a"
+	cred := "protocol=https\nhost=global.daf-apis.com\nusername=ada\npassword=0123456789abcdef0123456789abcdef\noauth_refresh_token=" + oauth + "\n"
+	if r := e.Run(cred, "git-credential-tok", "store"); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	if r := e.Run("protocol=https\nhost=global.daf-apis.com\n", "git-credential-tok", "get"); !strings.Contains(r.Stdout, "oauth_refresh_token="+oauth+"\n") {
+		t.Fatalf("get: %q %q", r.Stdout, r.Stderr)
+	}
+	exec := e.Run("", "tok", "exec", "--", "sh", "-c", "env; cat \"$HOME\"/.cloudvolume/secrets/* 2>/dev/null")
+	if !strings.Contains(exec.Stdout, "CAVE_TOKEN=0123456789abcdef0123456789abcdef") {
+		t.Fatalf("tok exec did not give the record's token: %q %q", exec.Stdout, exec.Stderr)
+	}
+	for _, r := range []testenv.Result{exec, e.Run("", "tok", "env"), e.Run("", "tok", "list"), e.Run("", "tok", "list", "--json"), e.Run("", "tok", "status")} {
+		if strings.Contains(r.Stdout+r.Stderr, oauth) {
+			t.Fatalf("git's refresh token left tok: %q %q", r.Stdout, r.Stderr)
+		}
+	}
+	if r := e.Run("protocol=https\nhost=global.daf-apis.com\nusername=ada\n", "git-credential-tok", "erase"); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	if r := e.Run("protocol=https\nhost=global.daf-apis.com\n", "git-credential-tok", "get"); r.Stdout != "" {
+		t.Fatalf("after erase: %q", r.Stdout)
+	}
+}
+
+// TestGitStoreLockedVault (issue 13.4): a password typed at git's prompt while the vault is
+// locked is stored for a host with no record (a write needs no passphrase) and, for a host
+// whose record tok cannot read, is not stored, with one line saying what to do.
+func TestGitStoreLockedVault(t *testing.T) {
+	e := vaultEnv(t, "none")
+	r := e.Run("protocol=https\nhost=h1.example.org\nusername=alice\npassword=typed\n", "git-credential-tok", "store")
+	if strings.Count(r.Stderr, "\n") != 1 || strings.Count(r.Stderr, "locked") != 1 || !strings.Contains(r.Stderr, "run tok unlock") || !strings.Contains(r.Stderr, "not stored") {
+		t.Fatalf("store over an existing record: exit %d, stderr %q", r.Code, r.Stderr)
+	}
+	if r := e.Run("protocol=https\nhost=new.example.org\nusername=alice\npassword=typed\n", "git-credential-tok", "store"); r.Code != 0 || r.Stderr != "" {
+		t.Fatalf("store of a new record: exit %d, stderr %q", r.Code, r.Stderr)
+	}
+	open := e.With(map[string]string{"TOK_FILE_PASSPHRASE": "vault pass"})
+	if r := open.Run("", "tok", "get", "h1.example.org"); r.Stdout != "secret-1\n" {
+		t.Fatalf("the existing record changed: %q %q", r.Stdout, r.Stderr)
+	}
+	if r := open.Run("protocol=https\nhost=new.example.org\n", "git-credential-tok", "get"); r.Stdout != "username=alice\npassword=typed\n" {
+		t.Fatalf("the new record: %q %q", r.Stdout, r.Stderr)
 	}
 }
