@@ -277,6 +277,35 @@ func TestGitEphemeral(t *testing.T) {
 	}
 }
 
+// TestGitGetUnlocksOnce (issue 13.4): a get that finds the vault locked asks a person once
+// (Backend.Unlock, a terminal prompt in the real helpers) and reads again; with nobody to ask,
+// or a wrong passphrase, one line and no answer, so git falls back to its prompt.
+func TestGitGetUnlocksOnce(t *testing.T) {
+	s := newStub(t)
+	s.set(t, "https://git.example.org", keychain.Record{Secret: "tok"})
+	get := func(unlock func() (bool, error)) (string, string) {
+		s.locked = true
+		var out, errb bytes.Buffer
+		Git("get", strings.NewReader("protocol=https\nhost=git.example.org\n"), &out, &errb, func() (Backend, error) {
+			return Backend{Store: s, Registry: platform.Builtin(), Unlock: unlock}, nil
+		})
+		return out.String(), errb.String()
+	}
+	asked := 0
+	out, errs := get(func() (bool, error) { asked++; s.locked = false; return true, nil })
+	if out != "username=token\npassword=tok\n" || errs != "" || asked != 1 {
+		t.Fatalf("after unlocking: %q %q, asked %d times", out, errs, asked)
+	}
+	out, errs = get(func() (bool, error) { asked++; return false, nil })
+	if out != "" || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "tok unlock") {
+		t.Fatalf("nobody to ask: %q %q", out, errs)
+	}
+	out, errs = get(func() (bool, error) { asked++; return true, keychain.ErrWrongPassphrase })
+	if out != "" || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "wrong passphrase") || asked != 3 {
+		t.Fatalf("a wrong passphrase: %q %q, asked %d times", out, errs, asked)
+	}
+}
+
 // TestGitStoreLockedVault (issue 13.4): with the vault locked, a password typed at git's
 // prompt is stored when the host has no record (a write needs no passphrase); over an existing
 // record, which tok cannot read, nothing is written and one line says what to do.

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/tok-dev/tok/helper"
 	"github.com/tok-dev/tok/internal/testenv"
+	"github.com/tok-dev/tok/keychain"
 )
 
 // t0303Step is one "check" of git's t/lib-credential.sh: git credential fill, approve or
@@ -315,5 +318,113 @@ func TestGitStoreLockedVault(t *testing.T) {
 	}
 	if r := open.Run("protocol=https\nhost=new.example.org\n", "git-credential-tok", "get"); r.Stdout != "username=alice\npassword=typed\n" {
 		t.Fatalf("the new record: %q %q", r.Stdout, r.Stderr)
+	}
+}
+
+// tmuxSession runs script in a detached tmux session on a private socket (a terminal the test
+// can type into and read) and kills it when the test ends.
+type tmuxSession struct {
+	t      *testing.T
+	socket string
+}
+
+func newTmux(t *testing.T, e *testenv.Env, script string) *tmuxSession {
+	t.Helper()
+	testenv.Require(t, testenv.Have("tmux"), "tmux")
+	var b strings.Builder
+	for _, kv := range e.List() {
+		k, v, _ := strings.Cut(kv, "=")
+		b.WriteString("export " + k + "='" + strings.ReplaceAll(v, "'", `'\''`) + "'\n")
+	}
+	b.WriteString("cd '" + e.Dir + "'\n" + script + "\n")
+	path := filepath.Join(e.Dir, "tmux-script.sh")
+	if err := os.WriteFile(path, []byte(b.String()), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	s := &tmuxSession{t: t, socket: filepath.Join(e.Dir, "tmux.sock")}
+	t.Cleanup(func() { exec.Command("tmux", "-S", s.socket, "kill-server").Run() })
+	if out, err := exec.Command("tmux", "-S", s.socket, "-f", "/dev/null", "new-session", "-d", "-x", "150", "-y", "20", "sh "+path+"; sleep 60").CombinedOutput(); err != nil {
+		t.Fatalf("tmux: %v %s", err, out)
+	}
+	return s
+}
+
+// screen is what the terminal shows.
+func (s *tmuxSession) screen() string {
+	out, _ := exec.Command("tmux", "-S", s.socket, "capture-pane", "-p").Output()
+	return string(out)
+}
+
+// waitFor waits until the terminal shows text (at most 20 s).
+func (s *tmuxSession) waitFor(text string) {
+	s.t.Helper()
+	for i := 0; i < 200; i++ {
+		if strings.Contains(s.screen(), text) {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.t.Fatalf("the terminal never showed %q; it shows:\n%s", text, s.screen())
+}
+
+func (s *tmuxSession) typeLine(text string) {
+	s.t.Helper()
+	for _, args := range [][]string{{"send-keys", "-l", text}, {"send-keys", "Enter"}} {
+		if out, err := exec.Command("tmux", append([]string{"-S", s.socket}, args...)...).CombinedOutput(); err != nil {
+			s.t.Fatalf("tmux %v: %v %s", args, err, out)
+		}
+	}
+}
+
+// TestHelperAsksForThePassphraseOnTheTerminal (issue 13.4): with the vault locked, git's
+// helper run from a terminal asks for the passphrase there once, as a pinentry would, answers
+// git, and leaves the vault unlocked (here in tok agent, started by the helper) so later
+// calls, from no terminal, need nothing; docker's helper asks the same way. Without a
+// terminal, one line names tok unlock.
+func TestHelperAsksForThePassphraseOnTheTerminal(t *testing.T) {
+	e := vaultEnv(t, "agent")
+	in := "protocol=https\nhost=h1.example.org\n"
+	if r := e.Run(in, "git-credential-tok", "get"); r.Stdout != "" || strings.Count(r.Stderr, "\n") != 1 || !strings.Contains(r.Stderr, "tok unlock") {
+		t.Fatalf("no terminal: %q %q", r.Stdout, r.Stderr)
+	}
+	tm := newTmux(t, e, "printf 'protocol=https\\nhost=h1.example.org\\n' | git-credential-tok get >get.out 2>get.err; echo done-$?")
+	tm.waitFor("Passphrase to unlock it")
+	// A person types slower than a keychain answers: the prompt is outside the backend's deadline.
+	time.Sleep(keychain.DefaultHelperTimeout + time.Second)
+	tm.typeLine("vault pass")
+	tm.waitFor("done-0")
+	if out, _ := os.ReadFile(filepath.Join(e.Dir, "get.out")); string(out) != "username=token\npassword=secret-1\n" {
+		errs, _ := os.ReadFile(filepath.Join(e.Dir, "get.err"))
+		t.Fatalf("get after the prompt: %q %q\n%s", out, errs, tm.screen())
+	}
+	if scr := tm.screen(); strings.Contains(scr, "vault pass") || !strings.Contains(scr, "unlocked until") {
+		t.Fatalf("the terminal shows:\n%s", scr)
+	}
+	// Unlocked for the session: no terminal, no passphrase, and the answer comes.
+	for _, host := range []string{"h0", "h2"} {
+		if r := e.Run("protocol=https\nhost="+host+".example.org\n", "git-credential-tok", "get"); !strings.Contains(r.Stdout, "password=secret-") || r.Stderr != "" {
+			t.Fatalf("after the prompt, %s: %q %q", host, r.Stdout, r.Stderr)
+		}
+	}
+	// A wrong passphrase: one line, no answer, and it asks only once.
+	e.Run("", "tok", "lock")
+	tm2 := newTmux(t, e, "echo https://h2.example.org | docker-credential-tok get >d.out 2>d.err; echo done-$?")
+	tm2.waitFor("Passphrase to unlock it")
+	tm2.typeLine("wrong")
+	tm2.waitFor("done-")
+	if strings.Count(tm2.screen(), "Passphrase") != 1 {
+		t.Fatalf("asked more than once:\n%s", tm2.screen())
+	}
+	out, _ := os.ReadFile(filepath.Join(e.Dir, "d.out"))
+	errs, _ := os.ReadFile(filepath.Join(e.Dir, "d.err"))
+	// docker's protocol carries an error message on stdout.
+	if both := string(out) + string(errs); strings.Contains(both, "secret-2") || strings.Count(both, "\n") != 1 || !strings.Contains(both, "wrong passphrase") {
+		t.Fatalf("docker get with a wrong passphrase: %q %q", out, errs)
+	}
+	// GIT_TERMINAL_PROMPT=0 means no prompt, even on a terminal.
+	tm3 := newTmux(t, e.With(map[string]string{"GIT_TERMINAL_PROMPT": "0"}), "printf 'protocol=https\\nhost=h1.example.org\\n' | git-credential-tok get >g3.out 2>g3.err; echo done-$?")
+	tm3.waitFor("done-0")
+	if errs, _ := os.ReadFile(filepath.Join(e.Dir, "g3.err")); strings.Contains(tm3.screen(), "Passphrase") || !strings.Contains(string(errs), "tok unlock") {
+		t.Fatalf("GIT_TERMINAL_PROMPT=0:\n%s\n%s", tm3.screen(), errs)
 	}
 }

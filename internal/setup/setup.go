@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/adrg/xdg"
@@ -129,11 +128,6 @@ type Env struct {
 	Config   Config
 	Registry *platform.Registry
 	Mode     Mode
-
-	// A helper asks for the vault's passphrase at most once a process.
-	helperAsk  sync.Once
-	helperPass string
-	helperErr  error
 }
 
 // Load reads the config file and builds the registry.
@@ -191,8 +185,7 @@ func (e *Env) passphrase() (string, error) {
 		return p, nil
 	}
 	if e.Mode != Interactive {
-		e.helperAsk.Do(func() { e.helperPass, e.helperErr = e.helperPassphrase() })
-		return e.helperPass, e.helperErr
+		return "", keychain.ErrNoPassphrase // a helper asks outside the backend's deadline: helperUnlock
 	}
 	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
 	if err != nil {
@@ -212,44 +205,43 @@ func (e *Env) passphrase() (string, error) {
 // vault unlocked: a working day.
 const DefaultUnlockTimeout = 10 * time.Hour
 
-// helperPassphrase is how a helper (git, docker) unlocks a locked vault: like a pinentry, it
-// asks once on the terminal, when there is one, and keeps the vault unlocked for
-// DefaultUnlockTimeout in the first cache that takes it, as tok unlock does. It never asks to
-// create a vault or to open keyring's file backend (which would ask at every call), nor when
-// GIT_TERMINAL_PROMPT=0 says no prompt is wanted; then the error names tok unlock.
-func (e *Env) helperPassphrase() (string, error) {
-	opts := e.StoreOptions()
-	if opts.Backend == keychain.BackendFile || os.Getenv("GIT_TERMINAL_PROMPT") == "0" {
-		return "", keychain.ErrNoPassphrase
-	}
-	v, err := keychain.OpenVault(opts.VaultDir, nil, nil)
-	if err != nil || !v.Exists() {
-		return "", keychain.ErrNoPassphrase
-	}
-	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
-	if err != nil {
-		return "", keychain.ErrNoPassphrase // no terminal: the caller says to run tok unlock
-	}
-	defer tty.Close()
-	fmt.Fprintf(tty, "tok: the vault is locked. Passphrase to unlock it for %s (tok lock locks it): ", shortDuration(DefaultUnlockTimeout))
-	b, err := term.ReadPassword(int(tty.Fd()))
-	fmt.Fprintln(tty)
-	if err != nil {
-		return "", fmt.Errorf("reading the passphrase: %w", err)
-	}
-	pass := string(b)
-	identity, err := v.UnlockWithPassphrase(pass)
-	if err != nil {
-		return "", err
-	}
-	until := time.Now().Add(DefaultUnlockTimeout)
-	for _, c := range opts.VaultCaches {
-		if c.Keep(v.VaultID(), identity, until) == nil {
-			fmt.Fprintf(tty, "tok: the vault is unlocked until %s (held by %s).\n", until.Format("15:04 Mon 2 Jan"), c.Name())
-			break
+// helperUnlock is how a helper (git, docker) unlocks a locked vault it must read: like a
+// pinentry, it asks on the terminal, when there is one, outside every backend deadline (a
+// person types slower than a keychain answers), unlocks the store's own vault with the
+// passphrase, and keeps it unlocked for DefaultUnlockTimeout in the first cache that takes it,
+// as tok unlock does. It asks nobody (false) when the store is not the vault, when there is no
+// terminal, or when GIT_TERMINAL_PROMPT=0 says no prompt is wanted; the caller then reports
+// the locked vault, which names tok unlock.
+func (e *Env) helperUnlock(store *keychain.Store) func() (bool, error) {
+	return func() (bool, error) {
+		v, ok := store.VaultOf()
+		if !ok || !v.Exists() || os.Getenv("GIT_TERMINAL_PROMPT") == "0" {
+			return false, nil
 		}
+		tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+		if err != nil {
+			return false, nil
+		}
+		defer tty.Close()
+		fmt.Fprintf(tty, "tok: the vault is locked. Passphrase to unlock it for %s (tok lock locks it): ", shortDuration(DefaultUnlockTimeout))
+		b, err := term.ReadPassword(int(tty.Fd()))
+		fmt.Fprintln(tty)
+		if err != nil {
+			return true, fmt.Errorf("reading the passphrase: %w", err)
+		}
+		identity, err := v.UnlockWithPassphrase(string(b))
+		if err != nil {
+			return true, err
+		}
+		until := time.Now().Add(DefaultUnlockTimeout)
+		for _, c := range e.StoreOptions().VaultCaches {
+			if c.Keep(v.VaultID(), identity, until) == nil {
+				fmt.Fprintf(tty, "tok: the vault is unlocked until %s (held by %s).\n", until.Format("15:04 Mon 2 Jan"), c.Name())
+				break
+			}
+		}
+		return true, nil
 	}
-	return pass, nil
 }
 
 func shortDuration(d time.Duration) string {
