@@ -1,6 +1,9 @@
 package e2e
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -427,4 +430,64 @@ func TestHelperAsksForThePassphraseOnTheTerminal(t *testing.T) {
 	if errs, _ := os.ReadFile(filepath.Join(e.Dir, "g3.err")); strings.Contains(tm3.screen(), "Passphrase") || !strings.Contains(string(errs), "tok unlock") {
 		t.Fatalf("GIT_TERMINAL_PROMPT=0:\n%s\n%s", tm3.screen(), errs)
 	}
+}
+
+// TestGitBearerThroughAuthtypeDirect is TestGitBearerThroughAuthtype without git 2.46: it does
+// what git 2.46+ does around the built helper (http.c and credential.c): a request without
+// credentials, the server's WWW-Authenticate headers passed as wwwauth[] with git's capability
+// announcements, the helper's authtype and credential sent back as the Authorization header,
+// then git's approve, which must store nothing. It runs wherever the tests run.
+func TestGitBearerThroughAuthtypeDirect(t *testing.T) {
+	e := gitEnv(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer 0123456789abcdef0123456789abcdef" {
+			w.Header().Add("WWW-Authenticate", `Basic realm="test"`)
+			w.Header().Add("WWW-Authenticate", `Bearer realm="test", scope="repo"`)
+			http.Error(w, "bearer required", http.StatusUnauthorized)
+			return
+		}
+		io.WriteString(w, "ok")
+	}))
+	defer srv.Close()
+	if r := e.Run("0123456789abcdef0123456789abcdef", "tok", "set", srv.URL, "--platform", "cave", "--force"); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	resp, err := http.Get(srv.URL + "/repo.git/info/refs?service=git-upload-pack")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	req := "capability[]=authtype\ncapability[]=state\nprotocol=http\nhost=" + strings.TrimPrefix(srv.URL, "http://") + "\n"
+	for _, h := range resp.Header.Values("WWW-Authenticate") {
+		req += "wwwauth[]=" + h + "\n"
+	}
+	got := e.Run(req, "git-credential-tok", "get")
+	ans := parseGitCredFull(t, got.Stdout)
+	if !ans.HasCapability("authtype") || ans.AuthType != "Bearer" || ans.Credential == "" || ans.HasUsername {
+		t.Fatalf("get answered %q (stderr %q)", got.Stdout, got.Stderr)
+	}
+	hreq, _ := http.NewRequest("GET", srv.URL+"/repo.git/info/refs?service=git-upload-pack", nil)
+	hreq.Header.Set("Authorization", ans.AuthType+" "+ans.Credential)
+	resp, err = http.DefaultClient.Do(hreq)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("the server refused git's Authorization header: %v %v", resp.Status, err)
+	}
+	resp.Body.Close()
+	// git approves: capability, authtype and credential, then protocol and host (no wwwauth[]).
+	approve := "capability[]=authtype\nauthtype=Bearer\ncredential=" + ans.Credential + "\nprotocol=http\nhost=" + strings.TrimPrefix(srv.URL, "http://") + "\n"
+	if r := e.Run(approve, "git-credential-tok", "store"); r.Code != 0 || r.Stderr != "" {
+		t.Fatalf("store: %d %q", r.Code, r.Stderr)
+	}
+	if l := e.Run("", "tok", "list", "--json"); strings.Count(l.Stdout, `"target"`) != 1 {
+		t.Fatalf("approve stored a copy: %s", l.Stdout)
+	}
+}
+
+func parseGitCredFull(t *testing.T, s string) *helper.GitCredential {
+	t.Helper()
+	c, err := helper.ReadGitCredential(strings.NewReader(s))
+	if err != nil {
+		t.Fatalf("%q: %v", s, err)
+	}
+	return c
 }
