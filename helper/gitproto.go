@@ -28,6 +28,7 @@ type GitCredential struct {
 	HasProtocol, HasHost bool
 	Username, Password   string
 	HasUsername          bool
+	HasPassword          bool // "password=" came, even empty (t0303 stores an empty one)
 	PasswordExpiryUTC    string
 	OAuthRefreshToken    string
 	WWWAuth              []string
@@ -126,7 +127,7 @@ func (c *GitCredential) set(line string) error {
 	case "username":
 		c.Username, c.HasUsername = value, true
 	case "password":
-		c.Password = value
+		c.Password, c.HasPassword = value, true
 	case "password_expiry_utc":
 		c.PasswordExpiryUTC = value
 	case "oauth_refresh_token":
@@ -175,7 +176,7 @@ func (c *GitCredential) setURL(raw string) error {
 	c.Path = strings.TrimPrefix(u.Path, "/")
 	if u.User != nil {
 		c.Username, c.HasUsername = u.User.Username(), true
-		c.Password, _ = u.User.Password()
+		c.Password, c.HasPassword = u.User.Password()
 	}
 	for _, v := range []string{c.Host, c.Path, c.Username, c.Password} {
 		if strings.ContainsAny(v, "\x00\r\n") {

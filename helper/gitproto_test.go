@@ -25,6 +25,14 @@ func TestReadGitCredential(t *testing.T) {
 	if err != nil || c.Host != "h" || c.Username != "u" || c.WWWAuth != nil {
 		t.Fatalf("%+v %v", c, err)
 	}
+	// "password=" present but empty (t0303's empty credential) is not the same as no password.
+	c, err = ReadGitCredential(strings.NewReader("protocol=https\nhost=sso.tld\nusername=\npassword=\n"))
+	if err != nil || !c.HasUsername || !c.HasPassword || c.Username != "" || c.Password != "" {
+		t.Fatalf("empty credential: %+v %v", c, err)
+	}
+	if c, _ := ReadGitCredential(strings.NewReader("protocol=https\nhost=h\nusername=u\n")); c.HasPassword {
+		t.Fatal("no password line, yet HasPassword")
+	}
 	c, err = ReadGitCredential(strings.NewReader("url=https://bob@Git.Example.org:444/org/repo.git\n"))
 	if err != nil || c.Protocol != "https" || c.Host != "Git.Example.org:444" || c.Path != "org/repo.git" || c.Username != "bob" {
 		t.Fatalf("url=: %+v %v", c, err)

@@ -2,6 +2,7 @@ package helper
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/tok-dev/tok/keychain"
@@ -12,6 +13,7 @@ import (
 // few writes their policies make. *keychain.Store implements it; tests give a stub.
 type Store interface {
 	HandOut(ctx context.Context, req keychain.Target, r keychain.Renewer, warn func(error)) (keychain.Record, error)
+	Lookup(req keychain.Target) (keychain.Record, error)
 	Find(t keychain.Target) (keychain.Record, keychain.Target, error)
 	Save(t keychain.Target, rec keychain.Record) (keychain.Target, error)
 	Put(t keychain.Target, rec keychain.Record) error
@@ -27,16 +29,33 @@ type Backend struct {
 	Store    Store
 	Registry *platform.Registry
 	Renewer  keychain.Renewer
+	// Unlock asks a person to unlock a locked vault (a passphrase prompt on the terminal),
+	// outside the store's deadlines; false when nobody can be asked. nil: never asks.
+	Unlock func() (asked bool, err error)
 }
 
 // Opener opens the backend; it is called only once the input is known to be valid.
 type Opener func() (Backend, error)
 
 // handOut hands out the record for t (keychain.Store.HandOut) within the helpers' deadline.
+// A vault found locked is unlocked by a person when one can be asked (Unlock), then read again.
 func (b Backend) handOut(t keychain.Target, warn func(error)) (keychain.Record, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), helperNetworkDeadline)
-	defer cancel()
-	return b.Store.HandOut(ctx, t, b.Renewer, warn)
+	handOut := func() (keychain.Record, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), helperNetworkDeadline)
+		defer cancel()
+		return b.Store.HandOut(ctx, t, b.Renewer, warn)
+	}
+	rec, err := handOut()
+	if errors.Is(err, keychain.ErrVaultLocked) && b.Unlock != nil {
+		asked, uerr := b.Unlock()
+		if uerr != nil {
+			return rec, uerr
+		}
+		if asked {
+			rec, err = handOut()
+		}
+	}
+	return rec, err
 }
 
 // helperNetworkDeadline bounds a helper's network work (a renewal) so git and docker never

@@ -132,7 +132,7 @@ func (a Agent) Forget(vaultID string) error {
 
 // start runs "tok agent" in its own session and waits for its socket.
 func (a Agent) start() error {
-	self, err := os.Executable()
+	self, err := agentProgram()
 	if err != nil {
 		return err
 	}
@@ -154,6 +154,23 @@ func (a Agent) start() error {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return errors.New("tok agent did not start within 2 s")
+}
+
+// agentProgram is the tok binary that runs the agent: this one, or the tok installed beside a
+// helper (git-credential-tok, docker-credential-tok) that unlocked the vault at its prompt.
+func agentProgram() (string, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	if !strings.HasSuffix(filepath.Base(self), "-credential-tok") {
+		return self, nil
+	}
+	tok := filepath.Join(filepath.Dir(self), "tok")
+	if _, err := os.Stat(tok); err == nil {
+		return tok, nil
+	}
+	return exec.LookPath("tok")
 }
 
 type held struct {

@@ -33,6 +33,12 @@ type Record struct {
 	Expires      time.Time `json:"expires,omitzero"`
 	Scopes       []string  `json:"scopes,omitempty"`
 	Source       string    `json:"source"`
+
+	// GitOAuthRefreshToken is git's oauth_refresh_token (git 2.41+), stored with the credential
+	// git approved and given back only to git, for the OAuth helper that issued it
+	// (git-credential-oauth, Git Credential Manager). tok never uses it, exports it or shows it.
+	GitOAuthRefreshToken string `json:"git_oauth_refresh_token,omitempty"`
+
 	// ServerURL is the exact string a client used (docker list gives it back unchanged).
 	ServerURL string `json:"server_url,omitempty"`
 	// Registry marks a credential docker may list and forward to a build daemon.

@@ -11,7 +11,7 @@ import (
 )
 
 // DefaultUnlockTimeout is how long tok unlock keeps the vault open: a working day.
-const DefaultUnlockTimeout = 10 * time.Hour
+const DefaultUnlockTimeout = setup.DefaultUnlockTimeout
 
 // openVault loads the environment and opens its vault, whatever backend is chosen (unlock,
 // lock and migrate are about the vault itself).

@@ -197,14 +197,17 @@ func TestGitPathScopedRecord(t *testing.T) {
 	}
 }
 
-// TestGitBearerThroughAuthtype needs git 2.46 or newer (capability[]=authtype); older git skips.
+// TestGitBearerThroughAuthtype needs git 2.46 or newer (capability[]=authtype); older git,
+// such as Debian 12's 2.39 on CI, skips it even under TOK_TEST_REQUIRE_ALL=1: what tok
+// promises there is proven on every machine by TestGitBearerThroughAuthtypeDirect, which
+// speaks git 2.46's protocol to the helper and sends its answer as git would.
 func TestGitBearerThroughAuthtype(t *testing.T) {
 	testenv.Require(t, testenv.Have("git"), "git")
 	out, _ := exec.Command("git", "version").Output()
 	var major, minor int
 	fmt.Sscanf(strings.TrimPrefix(strings.TrimSpace(string(out)), "git version "), "%d.%d", &major, &minor)
 	if major < 2 || (major == 2 && minor < 46) {
-		t.Skipf("git %d.%d is older than 2.46, the first git that asks helpers for authtype=Bearer", major, minor)
+		t.Skipf("git %d.%d is older than 2.46, the first git that asks helpers for authtype=Bearer; TestGitBearerThroughAuthtypeDirect covers tok's side with git 2.46's protocol", major, minor)
 	}
 	e := gitEnv(t)
 	backendSrv := newGitServer(t, func(string) string { return "unused" })

@@ -47,7 +47,11 @@ func DockerHelper(action string, in io.Reader, out, errw io.Writer) int {
 
 // Backend bundles the store with the platforms and the helpers' renewer.
 func (e *Env) Backend(store *keychain.Store) helper.Backend {
-	return helper.Backend{Store: store, Registry: e.Registry, Renewer: refreshChild{store: store}}
+	b := helper.Backend{Store: store, Registry: e.Registry, Renewer: refreshChild{store: store}}
+	if e.Mode == Helper {
+		b.Unlock = e.helperUnlock(store)
+	}
+	return b
 }
 
 // refreshChild renews a due token by running "tok refresh --due --key KEY": the helpers never

@@ -190,7 +190,7 @@ func (e *Env) passphrase() (string, error) {
 		return p, nil
 	}
 	if e.Mode != Interactive {
-		return "", keychain.ErrNoPassphrase
+		return "", keychain.ErrNoPassphrase // a helper asks outside the backend's deadline: helperUnlock
 	}
 	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
 	if err != nil {
@@ -204,6 +204,53 @@ func (e *Env) passphrase() (string, error) {
 		return "", fmt.Errorf("reading the passphrase: %w", err)
 	}
 	return string(b), nil
+}
+
+// DefaultUnlockTimeout is how long tok unlock, or a helper's passphrase prompt, keeps the
+// vault unlocked: a working day.
+const DefaultUnlockTimeout = 10 * time.Hour
+
+// helperUnlock is how a helper (git, docker) unlocks a locked vault it must read: like a
+// pinentry, it asks on the terminal, when there is one, outside every backend deadline (a
+// person types slower than a keychain answers), unlocks the store's own vault with the
+// passphrase, and keeps it unlocked for DefaultUnlockTimeout in the first cache that takes it,
+// as tok unlock does. It asks nobody (false) when the store is not the vault, when there is no
+// terminal, or when GIT_TERMINAL_PROMPT=0 says no prompt is wanted; the caller then reports
+// the locked vault, which names tok unlock.
+func (e *Env) helperUnlock(store *keychain.Store) func() (bool, error) {
+	return func() (bool, error) {
+		v, ok := store.VaultOf()
+		if !ok || !v.Exists() || os.Getenv("GIT_TERMINAL_PROMPT") == "0" {
+			return false, nil
+		}
+		tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+		if err != nil {
+			return false, nil
+		}
+		defer tty.Close()
+		fmt.Fprintf(tty, "tok: the vault is locked. Passphrase to unlock it for %s (tok lock locks it): ", shortDuration(DefaultUnlockTimeout))
+		b, err := term.ReadPassword(int(tty.Fd()))
+		fmt.Fprintln(tty)
+		if err != nil {
+			return true, fmt.Errorf("reading the passphrase: %w", err)
+		}
+		identity, err := v.UnlockWithPassphrase(string(b))
+		if err != nil {
+			return true, err
+		}
+		until := time.Now().Add(DefaultUnlockTimeout)
+		for _, c := range e.StoreOptions().VaultCaches {
+			if c.Keep(v.VaultID(), identity, until) == nil {
+				fmt.Fprintf(tty, "tok: the vault is unlocked until %s (held by %s).\n", until.Format("15:04 Mon 2 Jan"), c.Name())
+				break
+			}
+		}
+		return true, nil
+	}
+}
+
+func shortDuration(d time.Duration) string {
+	return strings.TrimSuffix(strings.TrimSuffix(d.String(), "0s"), "0m")
 }
 
 // vaultCaches are where an unlocked vault is kept: TOK_VAULT_CACHE chooses keyctl, agent or

@@ -119,7 +119,9 @@ type Result struct {
 	Code           int
 }
 
-// Run runs a program in the environment with stdin, and waits at most a minute.
+// Run runs a program in the environment with stdin, and waits at most a minute. The program
+// has no controlling terminal (its own session), as under git or CI, even when the tests run
+// from one: a helper that may ask on /dev/tty never waits for a person here.
 func (e *Env) Run(stdin string, name string, args ...string) Result {
 	if e.t == nil {
 		panic("testenv: an Env made without NewEnv or WithT")
@@ -128,6 +130,7 @@ func (e *Env) Run(stdin string, name string, args ...string) Result {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := e.Command(ctx, name, args...)
+	detach(cmd)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
