@@ -9,12 +9,18 @@ import (
 
 // Write replaces path with data, giving the file mode perm.
 func Write(path string, data []byte, perm os.FileMode) error {
+	return replace(path, data, func(tmp *os.File) error { return tmp.Chmod(perm) })
+}
+
+// replace writes data to a temp file beside path, lets prepare set its mode and owner, syncs
+// it, renames it over path and syncs the directory (so the rename itself is durable).
+func replace(path string, data []byte, prepare func(tmp *os.File) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+tempInfix+"*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(perm); err != nil {
+	if err := prepare(tmp); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -32,9 +38,14 @@ func Write(path string, data []byte, perm os.FileMode) error {
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return err
 	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		_ = d.Sync() // makes the rename itself durable; not supported everywhere (Windows)
+	syncDir(filepath.Dir(path))
+	return nil
+}
+
+// syncDir makes a rename or removal in dir durable; not supported everywhere (Windows).
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
 		d.Close()
 	}
-	return nil
 }

@@ -84,40 +84,13 @@ func explain(path, real string, err error) error {
 }
 
 func write(real string, data []byte, info os.FileInfo) error {
-	tmp, err := os.CreateTemp(filepath.Dir(real), "."+filepath.Base(real)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(info.Mode().Perm()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := keepOwner(tmp, info); err != nil {
-		tmp.Close()
-		return fmt.Errorf("keeping the owner of %s: %w", real, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), real); err != nil {
-		return err
-	}
-	syncDir(filepath.Dir(real))
-	return nil
-}
-
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync() // makes the rename itself durable; not supported everywhere (Windows)
-		d.Close()
-	}
+	return replace(real, data, func(tmp *os.File) error {
+		if err := tmp.Chmod(info.Mode().Perm()); err != nil {
+			return err
+		}
+		if err := keepOwner(tmp, info); err != nil {
+			return fmt.Errorf("keeping the owner of %s: %w", real, err)
+		}
+		return nil
+	})
 }
