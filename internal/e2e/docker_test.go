@@ -48,13 +48,13 @@ func TestDockerOfficialClient(t *testing.T) {
 		}
 	}
 	for query, want := range map[string]string{
-		"https://index.docker.io/v1/":            "alice/hub-secret",
-		"docker.io":                              "alice/hub-secret",
-		"index.docker.io":                        "alice/hub-secret",
-		"registry.example.org:5000":              "bob/five-thousand",
-		"https://REGISTRY.example.org:5000/v2/":  "bob/five-thousand",
-		"registry.example.org":                   "<token>/identity-token",
-		"https://registry.example.org/v2/":       "<token>/identity-token",
+		"https://index.docker.io/v1/":           "alice/hub-secret",
+		"docker.io":                             "alice/hub-secret",
+		"index.docker.io":                       "alice/hub-secret",
+		"registry.example.org:5000":             "bob/five-thousand",
+		"https://REGISTRY.example.org:5000/v2/": "bob/five-thousand",
+		"registry.example.org":                  "<token>/identity-token",
+		"https://registry.example.org/v2/":      "<token>/identity-token",
 	} {
 		got, err := client.Get(p, query)
 		if err != nil || got.Username+"/"+got.Secret != want {
