@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"time"
 )
@@ -66,6 +67,10 @@ func (s *Store) Renew(ctx context.Context, rec Record, stale func(Record) bool, 
 	}
 	var stored Record
 	err = s.Update(key, func(r *Record) error {
+		if r.Username != current.Username {
+			// tok default moved another account to this key while the request was out.
+			return fmt.Errorf("the account at %s changed while its token was renewed; try again", key)
+		}
 		r.Secret, r.RefreshToken, r.Expires = renewed.Secret, renewed.RefreshToken, renewed.Expires
 		r.Scopes, r.Session, r.Rejected = renewed.Scopes, renewed.Session, nil
 		r.Updated = s.now().UTC()

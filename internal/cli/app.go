@@ -91,6 +91,7 @@ TOK_FILE_PASSPHRASE or a prompt on the terminal.`,
 		Commands: []*ucli.Command{
 			setCommand(stdio),
 			getCommand(stdio),
+			defaultCommand(stdio),
 			listCommand(stdio),
 			deleteCommand(stdio),
 			statusCommand(stdio),

@@ -38,6 +38,7 @@ Examples:
    tok env --format json`,
 		Flags: []ucli.Flag{
 			onlyFlag(),
+			envFlag(),
 			&ucli.StringFlag{Name: "format", Value: "sh", Usage: "sh, fish, powershell, dotenv or json"},
 		},
 		Action: func(c *ucli.Context) error {
@@ -46,11 +47,11 @@ Examples:
 			if !known && format != "json" {
 				return usageError("--format %q: choose sh, fish, powershell, dotenv or json", format)
 			}
-			env, store, records, err := handOutSelection(c, stdio, false)
+			env, store, picks, err := handOutSelection(c, stdio, false)
 			if err != nil {
 				return err
 			}
-			plan, err := inject.NewPlan(nil, records, env.Registry, inject.Options{VarsOnly: true, Now: store.Now()})
+			plan, err := inject.NewPlan(nil, picks, env.Registry, inject.Options{VarsOnly: true, Now: store.Now()})
 			if err != nil {
 				return err
 			}

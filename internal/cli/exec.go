@@ -17,75 +17,51 @@ func onlyFlag() ucli.Flag {
 	return &ucli.StringSliceFlag{Name: "only", Usage: "inject only this TARGET or PLATFORM (repeatable)"}
 }
 
-// selectRecords is what exec and env inject: with no --only, every record that has
-// environment variables; with --only, the records it names (a platform, or a target).
-func selectRecords(env *setup.Env, store *keychain.Store, only []string) ([]keychain.Record, error) {
-	entries, err := store.List()
-	if err != nil {
-		return nil, err
-	}
-	if len(only) == 0 {
-		var out []keychain.Record
-		for _, e := range entries {
-			if e.Err == nil && len(inject.EnvNames(e.Record, env.Registry)) > 0 {
-				out = append(out, e.Record)
-			}
-		}
-		return out, nil
-	}
-	var out []keychain.Record
-	seen := map[string]bool{}
-	add := func(rec keychain.Record) {
-		if !seen[rec.Target] {
-			seen[rec.Target] = true
-			out = append(out, rec)
-		}
-	}
-	for _, sel := range only {
-		if _, ok := env.Registry.Named(sel); ok {
-			found := false
-			for _, e := range entries {
-				if e.Err == nil && e.Record.Platform == sel {
-					add(e.Record)
-					found = true
-				}
-			}
-			if !found {
-				return nil, fmt.Errorf("no %s token is stored; add one with: tok set %s", sel, sel)
-			}
-			continue
-		}
-		rec, err := findRecord(env, store, sel, "")
-		if err != nil {
-			return nil, err
-		}
-		add(rec)
-	}
-	return out, nil
+func envFlag() ucli.Flag {
+	return &ucli.StringSliceFlag{Name: "env", Usage: "set NAME from the record TARGET names: NAME=TARGET (repeatable)"}
 }
 
-// handOutSelection opens the store, selects the records --only names (see selectRecords) and
-// hands each out (renewed when due; see freshRecords).
-func handOutSelection(c *ucli.Context, stdio IO, session bool) (*setup.Env, *keychain.Store, []keychain.Record, error) {
+// handOutSelection opens the store, selects what --only and --env name (inject.Selection: the
+// one rule) and hands each record out (renewed when due; see freshRecords). Selection's notes
+// (which record a variable got when several could give it) go to stderr.
+func handOutSelection(c *ucli.Context, stdio IO, session bool) (*setup.Env, *keychain.Store, []inject.Pick, error) {
+	var envs []inject.EnvMapping
+	for _, arg := range c.StringSlice("env") {
+		m, err := inject.ParseEnvMapping(arg)
+		if err != nil {
+			return nil, nil, nil, usageError("%v", err)
+		}
+		envs = append(envs, m)
+	}
 	env, store, err := stdio.openStore()
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	records, err := selectRecords(env, store, c.StringSlice("only"))
+	sel := &inject.Selection{Store: store, Registry: env.Registry}
+	picks, notes, err := sel.ForProgram(c.StringSlice("only"), envs)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	records, err = freshRecords(c, stdio, renewer(env, store), records, session)
-	return env, store, records, err
+	for _, n := range notes {
+		fmt.Fprintln(stdio.Stderr, "tok: "+n)
+	}
+	picks, err = freshRecords(c, stdio, renewer(env, store), picks, session)
+	return env, store, picks, err
 }
 
 func execCommand(stdio IO) *ucli.Command {
 	return &ucli.Command{
 		Name:      "exec",
 		Usage:     "run a program with its tokens in the variables its SDK reads",
-		ArgsUsage: "[--only TARGET|PLATFORM]... -- PROGRAM [ARGS...]",
+		ArgsUsage: "[--only TARGET|PLATFORM]... [--env NAME=TARGET]... -- PROGRAM [ARGS...]",
 		Description: `Sets CURVENOTE_TOKEN, CODEOCEAN_TOKEN and CODEOCEAN_DOMAIN, CAVE_TOKEN, and each record's
 own --env names, plus TOK_EXEC=1, then runs PROGRAM. tok's flags come before PROGRAM.
+
+Which record: a platform's variables come from its default record (its default host's default
+account: the first stored, or the one tok default chose). Another account or server only when
+named: --only https://bob@api.curvenote.com, --only cave:other.example.org, or
+--env NAME=TARGET for one variable. When several records could give a variable, tok says on
+stderr which one did.
 
 CAVE tokens are also written where CloudVolume reads them: a private copy of the CloudVolume
 directory (CLOUD_VOLUME_DIR) with <server>-cave-secret.json and cave-secret.json, linking to
@@ -98,6 +74,8 @@ changed.
 Examples:
    tok exec -- curvenote deploy
    tok exec --only codeocean -- python run_capsule.py
+   tok exec --only https://bob@api.curvenote.com -- curvenote deploy
+   tok exec --env CAVE_TOKEN=cave:other.example.org -- python query.py
    tok exec --only cave --cave-home -- python query_synapses.py
    tok exec --only https://api.example.org --netrc -- python fetch.py
    tok exec --strict -- make publish          # refuse to start with an expired token
@@ -106,6 +84,7 @@ Examples:
 Tokens that can be refreshed are refreshed before the program starts when under a minute is left.`,
 		Flags: []ucli.Flag{
 			onlyFlag(),
+			envFlag(),
 			&ucli.BoolFlag{Name: "preserve-env", Usage: "keep a variable the environment already has"},
 			&ucli.BoolFlag{Name: "strict", Usage: "refuse to run when a selected token has expired"},
 			&ucli.BoolFlag{Name: "netrc", Usage: "give the program a temporary netrc (NETRC) with the selected tokens"},
@@ -116,11 +95,11 @@ Tokens that can be refreshed are refreshed before the program starts when under 
 			if c.NArg() == 0 {
 				return usageError("usage: tok exec [flags] -- PROGRAM [ARGS...]")
 			}
-			env, store, records, err := handOutSelection(c, stdio, c.Bool("session"))
+			env, store, picks, err := handOutSelection(c, stdio, c.Bool("session"))
 			if err != nil {
 				return err
 			}
-			plan, err := inject.NewPlan(busguard.Environ(), records, env.Registry, inject.Options{
+			plan, err := inject.NewPlan(busguard.Environ(), picks, env.Registry, inject.Options{
 				PreserveEnv: c.Bool("preserve-env"),
 				Strict:      c.Bool("strict"),
 				Netrc:       c.Bool("netrc"),
@@ -145,10 +124,10 @@ Tokens that can be refreshed are refreshed before the program starts when under 
 // freshRecords refreshes what can be refreshed and, for Curvenote records with --session or
 // their own session setting, swaps the API token for a session token. A failure to refresh is
 // a warning while the old token still works, and an error once it has expired.
-func freshRecords(c *ucli.Context, stdio IO, b lifecycle.Service, records []keychain.Record, session bool) ([]keychain.Record, error) {
-	out := make([]keychain.Record, 0, len(records))
-	for _, rec := range records {
-		fresh, err := b.Store.HandOutRecord(c.Context, rec, b, warnTo(stdio))
+func freshRecords(c *ucli.Context, stdio IO, b lifecycle.Service, picks []inject.Pick, session bool) ([]inject.Pick, error) {
+	out := make([]inject.Pick, 0, len(picks))
+	for _, pick := range picks {
+		fresh, err := b.Store.HandOutRecord(c.Context, pick.Record, b, warnTo(stdio))
 		if err != nil {
 			return nil, err
 		}
@@ -159,7 +138,8 @@ func freshRecords(c *ucli.Context, stdio IO, b lifecycle.Service, records []keyc
 			}
 			fresh.Secret, fresh.Expires = session.Token, session.Expires
 		}
-		out = append(out, fresh)
+		pick.Record = fresh
+		out = append(out, pick)
 	}
 	return out, nil
 }

@@ -29,7 +29,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			rec, err := findRecord(env, store, c.Args().First(), c.String("username"))
+			rec, err := findRecord(stdio, env, store, c.Args().First(), c.String("username"), "tok get")
 			if err != nil {
 				return err
 			}
