@@ -1,8 +1,11 @@
 package keychain
 
 import (
+	"bytes"
+	"compress/flate"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strconv"
 	"strings"
@@ -162,47 +165,76 @@ func (s *Store) checkIndex(listed []Entry) {
 	}
 }
 
-// encodeIndex writes one line per entry: key, platform, env names, created, flags, separated
-// by tabs. Keys hold no whitespace (ParseTarget refuses it), env names are [A-Za-z0-9_], and
-// the platform is escaped; parsing 1,000 lines is far cheaper than decoding 1,000 JSON records.
+// encodeIndex writes one line per entry, its fields separated by tabs: the key's scheme, host,
+// port, path and user name, the platform, the env names, created and flags. Fields that could
+// hold a tab or newline are escaped; parsing 1,000 such lines costs far less than decoding 1,000
+// JSON records (or re-parsing 1,000 keys as URLs).
 func encodeIndex(entries []IndexEntry) []byte {
 	var b strings.Builder
-	b.WriteString("tok-index 1\n")
 	for _, e := range entries {
 		flag := "-"
 		if e.Default {
 			flag = "d"
 		}
-		fmt.Fprintf(&b, "%s\t%s\t%s\t%d\t%s\n", url.PathEscape(e.Key.Key()), url.PathEscape(e.Platform),
-			strings.Join(e.Env, ","), e.Created.UnixNano(), flag)
+		k := e.Key
+		fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", k.Scheme, k.Host, k.Port, url.PathEscape(k.Path),
+			url.PathEscape(k.Username), url.PathEscape(e.Platform), strings.Join(e.Env, ","), e.Created.UnixNano(), flag)
 	}
-	return []byte(b.String())
+	// Compressed: the index is read whole by every selection, and a backend's cost (decryption,
+	// encoding) grows with its size; lines of host names compress about tenfold.
+	var z bytes.Buffer
+	z.WriteString(indexHeader)
+	w, _ := flate.NewWriter(&z, flate.BestSpeed)
+	_, _ = w.Write([]byte(b.String()))
+	_ = w.Close()
+	return z.Bytes()
+}
+
+const indexHeader = "tok-index 1 flate\n"
+
+func unescape(s string) (string, error) {
+	if !strings.Contains(s, "%") {
+		return s, nil
+	}
+	return url.PathUnescape(s)
 }
 
 func decodeIndex(data []byte) ([]IndexEntry, error) {
-	header, rest, _ := strings.Cut(string(data), "\n")
-	if header != "tok-index 1" {
+	z, ok := bytes.CutPrefix(data, []byte(indexHeader))
+	if !ok {
 		return nil, errBadIndex
 	}
-	var out []IndexEntry
-	for _, line := range strings.Split(rest, "\n") {
-		if line == "" {
-			continue
+	plain, err := io.ReadAll(flate.NewReader(bytes.NewReader(z)))
+	if err != nil {
+		return nil, errBadIndex
+	}
+	rest := string(plain)
+	out := make([]IndexEntry, 0, strings.Count(rest, "\n"))
+	var f [9]string
+	for rest != "" {
+		var line string
+		line, rest, _ = strings.Cut(rest, "\n")
+		n := 0
+		for n < 8 {
+			var ok bool
+			f[n], line, ok = strings.Cut(line, "\t")
+			if !ok {
+				return nil, errBadIndex
+			}
+			n++
 		}
-		f := strings.Split(line, "\t")
-		if len(f) != 5 {
+		f[8] = line
+		path, err1 := unescape(f[3])
+		user, err2 := unescape(f[4])
+		plat, err3 := unescape(f[5])
+		nanos, err4 := strconv.ParseInt(f[7], 10, 64)
+		if err1 != nil || err2 != nil || err3 != nil || err4 != nil {
 			return nil, errBadIndex
 		}
-		key, err1 := url.PathUnescape(f[0])
-		plat, err2 := url.PathUnescape(f[1])
-		nanos, err3 := strconv.ParseInt(f[3], 10, 64)
-		t, ok := TargetFromKey(key)
-		if err1 != nil || err2 != nil || err3 != nil || !ok {
-			return nil, errBadIndex
-		}
-		e := IndexEntry{Key: t, Platform: plat, Created: time.Unix(0, nanos).UTC(), Default: f[4] == "d"}
-		if f[2] != "" {
-			e.Env = strings.Split(f[2], ",")
+		e := IndexEntry{Key: Target{Scheme: f[0], Host: f[1], Port: f[2], Path: path, Username: user},
+			Platform: plat, Created: time.Unix(0, nanos).UTC(), Default: f[8] == "d"}
+		if f[6] != "" {
+			e.Env = strings.Split(f[6], ",")
 		}
 		out = append(out, e)
 	}

@@ -58,6 +58,10 @@ func (s *Store) Renew(ctx context.Context, rec Record, stale func(Record) bool, 
 	if err != nil {
 		return rec, err
 	}
+	if current.Username != rec.Username {
+		// tok default moved another account to this key: never renew it in this one's name.
+		return rec, fmt.Errorf("the account at %s changed while its token was due; try again", key)
+	}
 	if !stale(current) {
 		return current, nil
 	}

@@ -195,15 +195,17 @@ func (s *Selection) platformDefault(p platform.Platform, username, verb string) 
 	}
 	ch := Choice{Record: rec}
 	if len(cands) > 1 {
-		var others []string
+		key := hostKey(rec)
+		var others []keychain.IndexEntry
 		for _, e := range cands {
-			if e.Key != hostKey(rec) {
-				others = append(others, describeKey(e.Key))
+			if e.Key != key {
+				others = append(others, e)
 			}
 		}
-		sort.Strings(others)
-		ch.Note = fmt.Sprintf("%s: %d records are stored; this is %s, the default; for another name it (%s %s), or change the default: tok default TARGET",
-			p.Name, len(cands), Describe(rec), verb, others[0])
+		if len(others) > 0 {
+			ch.Note = fmt.Sprintf("%s: %d records are stored; this is %s, the default; for another name it (%s %s), or change the default: tok default TARGET",
+				p.Name, len(cands), Describe(rec), verb, describeKey(firstStored(others).Key))
+		}
 	}
 	return ch, nil
 }
