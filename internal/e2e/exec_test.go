@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -381,4 +382,93 @@ func TestExecSignalOnce(t *testing.T) {
 		syscall.Kill(tok, syscall.SIGCONT)
 		waitFor(t, report, "handled 1\nexit=3")
 	})
+}
+
+// netrcReport reads the netrc tok exec --netrc wrote with Debian's own parsers: Python's netrc
+// module (every entry, "default" included), requests.utils.get_netrc_auth for each URL given,
+// and curl --netrc-file against each URL given (the loopback server echoes the Basic pair).
+const netrcReport = `
+import json, netrc, os, subprocess, sys
+import requests.utils
+path = os.environ["NETRC"]
+out = {"hosts": {h: list(v) for h, v in netrc.netrc(path).hosts.items()}, "requests": {}, "curl": {}}
+for url in sys.argv[1:]:
+    out["requests"][url] = requests.utils.get_netrc_auth(url)
+    out["curl"][url] = subprocess.run(["curl", "-s", "--netrc-file", path, url], capture_output=True, text=True).stdout
+print(json.dumps(out))
+`
+
+// TestExecNetrcRealParsers: the netrc --netrc writes parses to exactly the intended (machine,
+// login, password) triples in Python's netrc, requests and curl: Code Ocean's empty password
+// included; values netrc cannot carry and records netrc cannot scope are left out, named on
+// stderr; a user name that spells netrc keywords never becomes a "default" entry.
+func TestExecNetrcRealParsers(t *testing.T) {
+	requirePython(t)
+	testenv.Require(t, testenv.FileExists("/usr/lib/python3/dist-packages/requests/__init__.py"), "Debian's python3-requests")
+	testenv.Require(t, testenv.Have("curl"), "curl (apt install curl)")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, p, ok := r.BasicAuth()
+		if !ok {
+			w.Write([]byte("no auth"))
+			return
+		}
+		w.Write([]byte(u + ":" + p))
+	}))
+	defer srv.Close()
+	e := testenv.NewEnv(t).FileBackend("pw")
+	set := func(secret string, args ...string) {
+		if r := e.Run(secret, "tok", append([]string{"set"}, args...)...); r.Code != 0 {
+			t.Fatalf("tok set %v: %s", args, r.Stderr)
+		}
+	}
+	set("cop_abcdefghijklmnop", srv.URL, "--platform", "codeocean") // http and a port, alone on its host
+	set("s3cret", "https://api.example.org", "--username", "alice")
+	set("tok1", "https://evil.example.org", "--username", "x default login x")
+	set("has space", "https://space.example.org")
+	set("broad", "https://multi.example.org")
+	set("narrow", "https://multi.example.org:8443")
+	only := []string{"exec", "--netrc"}
+	for _, o := range []string{srv.URL, "https://api.example.org", "https://evil.example.org", "https://space.example.org", "https://multi.example.org", "https://multi.example.org:8443"} {
+		only = append(only, "--only", o)
+	}
+	script := filepath.Join(e.Dir, "netrc_report.py")
+	os.WriteFile(script, []byte(netrcReport), 0o600)
+	r := e.Run("", "tok", append(only, "--", debianPython, script, srv.URL+"/api/")...)
+	if r.Code != 0 {
+		t.Fatalf("tok exec --netrc: %d %s", r.Code, r.Stderr)
+	}
+	var got struct {
+		Hosts    map[string][]string
+		Requests map[string][]string
+		Curl     map[string]string
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &got); err != nil {
+		t.Fatalf("%v: %q (stderr %s)", err, r.Stdout, r.Stderr)
+	}
+	want := map[string][]string{
+		"127.0.0.1":         {"cop_abcdefghijklmnop", "", ""},
+		"api.example.org":   {"alice", "", "s3cret"},
+		"multi.example.org": {"token", "", "broad"},
+	}
+	if fmt.Sprint(got.Hosts) != fmt.Sprint(want) {
+		t.Fatalf("Python's netrc reads %v, want %v", got.Hosts, want)
+	}
+	if a := got.Requests[srv.URL+"/api/"]; fmt.Sprint(a) != "[cop_abcdefghijklmnop ]" {
+		t.Errorf("requests.utils.get_netrc_auth: %q", a)
+	}
+	if c := got.Curl[srv.URL+"/api/"]; c != "cop_abcdefghijklmnop:" {
+		t.Errorf("curl --netrc-file sent %q", c)
+	}
+	for _, note := range []string{
+		"left out https://x%20default%20login%20x@evil.example.org",
+		"left out https://space.example.org",
+		"multi.example.org gets https://multi.example.org; left out https://multi.example.org:8443",
+	} {
+		if !strings.Contains(r.Stderr, note) {
+			t.Errorf("stderr does not say %q: %s", note, r.Stderr)
+		}
+	}
+	if strings.Contains(r.Stderr, "has space") || strings.Contains(r.Stderr, "s3cret") {
+		t.Error("a secret reached stderr")
+	}
 }
