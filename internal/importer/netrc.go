@@ -27,6 +27,20 @@ func parseNetrc(data []byte) []netrcEntry {
 			i++
 		}
 		start := i
+		if i < len(data) && data[i] == '"' {
+			// A quoted token, as Python's netrc reads it (tok exec --netrc writes an empty
+			// password as ""): up to the closing quote, a backslash escaping the next byte.
+			var b []byte
+			for i++; i < len(data) && data[i] != '"'; i++ {
+				if data[i] == '\\' && i+1 < len(data) {
+					i++
+				}
+				b = append(b, data[i])
+			}
+			i++
+			toks = append(toks, token{string(b), start, min(i, len(data))})
+			continue
+		}
 		for i < len(data) && !isSpace(data[i]) {
 			i++
 		}

@@ -29,3 +29,13 @@ func TestRemoveLine(t *testing.T) {
 		}
 	}
 }
+
+// TestNetrcQuotedEmptyPassword: the netrc tok exec --netrc writes for Code Ocean (an empty
+// password as "") reads as Python's netrc reads it: login the token, password empty.
+func TestNetrcQuotedEmptyPassword(t *testing.T) {
+	in := "machine acme.codeocean.com\n  login cop_abc\n  password \"\"\nmachine b.org\n  login \"a \\\"b\\\"\"\n  password q\n"
+	entries := parseNetrc([]byte(in))
+	if len(entries) != 2 || entries[0].login != "cop_abc" || entries[0].password != "" || entries[1].machine != "b.org" || entries[1].login != `a "b"` {
+		t.Fatalf("%+v", entries)
+	}
+}
