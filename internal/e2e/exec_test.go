@@ -472,3 +472,68 @@ func TestExecNetrcRealParsers(t *testing.T) {
 		t.Error("a secret reached stderr")
 	}
 }
+
+// TestExecSelectionSeveralRecords (issue 13, item 1): two Curvenote accounts, two CAVE servers
+// and two Code Ocean deployments. An unmodified Python program gets each platform's default
+// record, never the last in sort order; stderr says which record each variable got; named
+// records and --env NAME=TARGET give the others; nothing claims to replace a variable the
+// environment never had.
+func TestExecSelectionSeveralRecords(t *testing.T) {
+	requirePython(t)
+	e := testenv.NewEnv(t).FileBackend("pw")
+	ada, bob := curvenoteUserToken(t, "ada@example.org"), curvenoteUserToken(t, "bob@example.org")
+	for _, c := range []struct {
+		secret string
+		args   []string
+	}{
+		{ada, []string{"curvenote", "--username", "ada"}},
+		{bob, []string{"curvenote", "--username", "bob"}},
+		{"11111111111111111111111111111111", []string{"https://cave.zz.example.org", "--platform", "cave"}},
+		{"22222222222222222222222222222222", []string{"global.daf-apis.com"}},
+		{"cop_zeta00000000", []string{"https://zeta.codeocean.com"}},
+		{"cop_acme00000000", []string{"https://acme.codeocean.com"}},
+	} {
+		if r := e.Run(c.secret, "tok", append([]string{"set"}, c.args...)...); r.Code != 0 {
+			t.Fatal(r.Stderr)
+		}
+	}
+	script := filepath.Join(e.Dir, "report.py")
+	os.WriteFile(script, []byte(pythonReport), 0o600)
+	run := func(args ...string) (map[string]any, string) {
+		t.Helper()
+		r := e.Run("", "tok", append(append([]string{"exec"}, args...), "--", debianPython, script)...)
+		var out map[string]any
+		if err := json.Unmarshal([]byte(r.Stdout), &out); r.Code != 0 || err != nil {
+			t.Fatalf("tok exec %v: exit %d %v: %s", args, r.Code, err, r.Stderr)
+		}
+		return out, r.Stderr
+	}
+	out, stderr := run()
+	if out["CURVENOTE_TOKEN"] != ada || out["CAVE_TOKEN"] != "22222222222222222222222222222222" ||
+		out["CODEOCEAN_TOKEN"] != "cop_zeta00000000" || out["CODEOCEAN_DOMAIN"] != "https://zeta.codeocean.com" {
+		t.Fatalf("tok exec did not give each platform's default record: %v", out)
+	}
+	for _, note := range []string{
+		"CURVENOTE_TOKEN is the token for https://ada@api.curvenote.com",
+		"CAVE_TOKEN is the token for https://global.daf-apis.com",
+		"CODEOCEAN_TOKEN is the token for https://zeta.codeocean.com",
+	} {
+		if !strings.Contains(stderr, note) {
+			t.Errorf("stderr does not say %q: %s", note, stderr)
+		}
+	}
+	if strings.Contains(stderr, "replaced") {
+		t.Errorf("stderr claims a replacement the environment never had: %s", stderr)
+	}
+	out, _ = run("--only", "https://bob@api.curvenote.com", "--only", "cave:cave.zz.example.org")
+	if out["CURVENOTE_TOKEN"] != bob || out["CAVE_TOKEN"] != "11111111111111111111111111111111" || out["CODEOCEAN_TOKEN"] != nil {
+		t.Fatalf("named records: %v", out)
+	}
+	out, _ = run("--env", "CODEOCEAN_TOKEN=https://acme.codeocean.com", "--only", "codeocean")
+	if out["CODEOCEAN_TOKEN"] != "cop_acme00000000" || out["CODEOCEAN_DOMAIN"] != "https://acme.codeocean.com" {
+		t.Fatalf("--env CODEOCEAN_TOKEN=TARGET: %v", out)
+	}
+	if r := e.Run("", "tok", "get", "curvenote"); strings.TrimSpace(r.Stdout) != ada {
+		t.Fatal("tok get curvenote disagrees with tok exec")
+	}
+}

@@ -343,10 +343,30 @@ func (s *Selection) ForProgram(only []string, envs []EnvMapping) ([]Pick, []stri
 		if j, taken := owner[m.Name]; taken {
 			picks[j].Vars = remove(picks[j].Vars, m.Name)
 		}
-		picks = append(picks, Pick{Record: ch.Record, Vars: []string{m.Name}})
+		pick := Pick{Record: ch.Record, Vars: []string{m.Name}}
+		// The platform's own token variable brings its domain variable along (CODEOCEAN_TOKEN
+		// and CODEOCEAN_DOMAIN always name one deployment).
+		if p, ok := s.Registry.Named(ch.Record.Platform); ok && p.DomainEnv != "" && contains(p.TokenEnv, m.Name) {
+			for i := range picks {
+				if picks[i].Record.Platform == p.Name {
+					picks[i].Domain = false
+				}
+			}
+			pick.Domain = true
+		}
+		picks = append(picks, pick)
 		owner[m.Name] = len(picks) - 1
 	}
 	return picks, notes, nil
+}
+
+func contains(names []string, name string) bool {
+	for _, n := range names {
+		if n == name {
+			return true
+		}
+	}
+	return false
 }
 
 func remove(names []string, name string) []string {
