@@ -51,9 +51,11 @@ func runChild(cmd *exec.Cmd) (int, error) {
 		return 0, err
 	}
 	pid := cmd.Process.Pid
-	if tty >= 0 {
-		defer setForeground(tty, unix.Getpgrp())
-	}
+	defer func() {
+		if tty >= 0 && foregroundOf(tty) == pid {
+			setForeground(tty, unix.Getpgrp())
+		}
+	}()
 	events := make(chan unix.WaitStatus, 4)
 	go func() {
 		for {
@@ -86,6 +88,11 @@ func runChild(cmd *exec.Cmd) (int, error) {
 			case syscall.SIGCONT:
 				// The shell resumed tok (fg or bg): the terminal goes back to the program
 				// when tok holds it, and the program resumes.
+				// Started in the background and brought to the foreground (fg): the terminal is
+				// tok's now, and the program's from here on.
+				if tty < 0 {
+					tty = foregroundTerminal()
+				}
 				if tty >= 0 && foregroundOf(tty) == unix.Getpgrp() {
 					setForeground(tty, pid)
 				}
