@@ -27,6 +27,7 @@ type Selection struct {
 	Registry *platform.Registry
 	entries  []keychain.IndexEntry
 	loaded   bool
+	tokenEnv map[string][]string // platform -> its token variables
 }
 
 // Choice is a record a name chose, and, when the name was a platform with several records,
@@ -170,12 +171,7 @@ func (s *Selection) platformDefault(p platform.Platform, username, verb string) 
 	if err != nil {
 		return Choice{}, err
 	}
-	var cands []keychain.IndexEntry
-	for _, e := range entries {
-		if e.Platform == p.Name {
-			cands = append(cands, e)
-		}
-	}
+	cands := ofPlatform(entries, p.Name)
 	if len(cands) == 0 {
 		return Choice{}, fmt.Errorf("%w: no %s token is stored; add one with: tok set %s", keychain.ErrNotFound, p.Name, p.Name)
 	}
@@ -196,15 +192,15 @@ func (s *Selection) platformDefault(p platform.Platform, username, verb string) 
 	ch := Choice{Record: rec}
 	if len(cands) > 1 {
 		key := hostKey(rec)
-		var others []keychain.IndexEntry
+		var other *keychain.IndexEntry
 		for _, e := range cands {
-			if e.Key != key {
-				others = append(others, e)
+			if e.Key != key && (other == nil || earlier(e, other)) {
+				other = e
 			}
 		}
-		if len(others) > 0 {
+		if other != nil {
 			ch.Note = fmt.Sprintf("%s: %d records are stored; this is %s, the default; for another name it (%s %s), or change the default: tok default TARGET",
-				p.Name, len(cands), Describe(rec), verb, describeKey(firstStored(others).Key))
+				p.Name, len(cands), Describe(rec), verb, describeKey(other.Key))
 		}
 	}
 	return ch, nil
@@ -221,8 +217,8 @@ func hostKey(rec keychain.Record) keychain.Target {
 func describeKey(key keychain.Target) string { return key.String() }
 
 // defaultHost is the platform's default host among its records (see Selection).
-func defaultHost(p platform.Platform, cands []keychain.IndexEntry) keychain.Target {
-	hostOf := func(e keychain.IndexEntry) keychain.Target {
+func defaultHost(p platform.Platform, cands []*keychain.IndexEntry) keychain.Target {
+	hostOf := func(e *keychain.IndexEntry) keychain.Target {
 		t := e.Key
 		t.Username = ""
 		return t
@@ -243,18 +239,34 @@ func defaultHost(p platform.Platform, cands []keychain.IndexEntry) keychain.Targ
 }
 
 // firstStored is the entry stored first; equal times (an import) fall back to the key.
-func firstStored(cands []keychain.IndexEntry) keychain.IndexEntry {
+func firstStored(cands []*keychain.IndexEntry) *keychain.IndexEntry {
 	best := cands[0]
 	for _, e := range cands[1:] {
-		if e.Created.Before(best.Created) || e.Created.Equal(best.Created) && e.Key.String() < best.Key.String() {
+		if earlier(e, best) {
 			best = e
 		}
 	}
 	return best
 }
 
+// earlier reports whether a was stored before b; equal times (an import) go by the key.
+func earlier(a, b *keychain.IndexEntry) bool {
+	return a.Created.Before(b.Created) || a.Created.Equal(b.Created) && a.Key.String() < b.Key.String()
+}
+
+// ofPlatform is the entries of one platform, pointing into entries.
+func ofPlatform(entries []keychain.IndexEntry, name string) []*keychain.IndexEntry {
+	var out []*keychain.IndexEntry
+	for i := range entries {
+		if entries[i].Platform == name {
+			out = append(out, &entries[i])
+		}
+	}
+	return out
+}
+
 // hostDefault is the platform's record at host's own key, else its first stored on that host.
-func (s *Selection) hostDefault(p platform.Platform, host keychain.Target, cands []keychain.IndexEntry) (keychain.Record, error) {
+func (s *Selection) hostDefault(p platform.Platform, host keychain.Target, cands []*keychain.IndexEntry) (keychain.Record, error) {
 	rec, _, err := s.Store.Find(host)
 	if err == nil && rec.Platform == p.Name {
 		return rec, nil
@@ -262,7 +274,7 @@ func (s *Selection) hostDefault(p platform.Platform, host keychain.Target, cands
 	if err != nil && !errors.Is(err, keychain.ErrNotFound) {
 		return rec, err
 	}
-	var onHost []keychain.IndexEntry
+	var onHost []*keychain.IndexEntry
 	for _, e := range cands {
 		if e.Key.Scheme == host.Scheme && e.Key.HostPort() == host.HostPort() && e.Key.Path == host.Path {
 			onHost = append(onHost, e)
@@ -280,10 +292,18 @@ func (s *Selection) varNames(platformName string, own []string) []string {
 	if len(own) > 0 {
 		return own
 	}
-	if p, ok := s.Registry.Named(platformName); ok {
-		return p.TokenEnv
+	if names, ok := s.tokenEnv[platformName]; ok {
+		return names
 	}
-	return nil
+	var names []string
+	if p, ok := s.Registry.Named(platformName); ok {
+		names = p.TokenEnv
+	}
+	if s.tokenEnv == nil {
+		s.tokenEnv = map[string][]string{}
+	}
+	s.tokenEnv[platformName] = names
+	return names
 }
 
 // ForProgram is what tok exec and tok env inject. With no --only, every variable any record
@@ -385,9 +405,10 @@ func (s *Selection) byVariable() ([]Pick, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	carriers := map[string][]keychain.IndexEntry{}
+	carriers := map[string][]*keychain.IndexEntry{}
 	var names []string
-	for _, e := range entries {
+	for i := range entries {
+		e := &entries[i]
 		for _, n := range s.varNames(e.Platform, e.Env) {
 			if carriers[n] == nil {
 				names = append(names, n)
@@ -427,7 +448,7 @@ func (s *Selection) byVariable() ([]Pick, []string, error) {
 		winner := cands[0]
 		why := ""
 		if len(cands) > 1 {
-			var defs []keychain.IndexEntry
+			var defs []*keychain.IndexEntry
 			for _, e := range cands {
 				if k, ok := defaultOf(e.Platform); ok && k == e.Key {
 					defs = append(defs, e)
@@ -495,12 +516,7 @@ func (s *Selection) DefaultKey(arg, username string) (keychain.Target, error) {
 		if err != nil {
 			return host, err
 		}
-		var cands []keychain.IndexEntry
-		for _, e := range entries {
-			if e.Platform == p.Name {
-				cands = append(cands, e)
-			}
-		}
+		cands := ofPlatform(entries, p.Name)
 		if len(cands) == 0 {
 			return host, fmt.Errorf("%w: no %s token is stored; add one with: tok set %s", keychain.ErrNotFound, p.Name, p.Name)
 		}
