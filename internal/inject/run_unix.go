@@ -7,7 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"slices"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -83,22 +85,23 @@ func runChild(cmd *exec.Cmd) (int, error) {
 	for {
 		select {
 		case sig := <-signals:
-			s := sig.(syscall.Signal)
-			switch s {
-			case syscall.SIGCONT:
-				// The shell resumed tok (fg or bg): the terminal goes back to the program
-				// when tok holds it, and the program resumes.
-				// Started in the background and brought to the foreground (fg): the terminal is
-				// tok's now, and the program's from here on.
-				if tty < 0 {
-					tty = foregroundTerminal()
+			for _, s := range coalesce(sig.(syscall.Signal), signals) {
+				switch s {
+				case syscall.SIGCONT:
+					// The shell resumed tok (fg or bg): the terminal goes back to the program
+					// when tok holds it, and the program resumes.
+					// Started in the background and brought to the foreground (fg): the terminal is
+					// tok's now, and the program's from here on.
+					if tty < 0 {
+						tty = foregroundTerminal()
+					}
+					if tty >= 0 && foregroundOf(tty) == unix.Getpgrp() {
+						setForeground(tty, pid)
+					}
+					pass(syscall.SIGCONT)
+				default:
+					pass(s)
 				}
-				if tty >= 0 && foregroundOf(tty) == unix.Getpgrp() {
-					setForeground(tty, pid)
-				}
-				pass(syscall.SIGCONT)
-			default:
-				pass(s)
 			}
 		case ws, ok := <-events:
 			if !ok {
@@ -116,6 +119,31 @@ func runChild(cmd *exec.Cmd) (int, error) {
 				}
 				_ = unix.Kill(unix.Getpid(), unix.SIGSTOP)
 			}
+		}
+	}
+}
+
+// coalesceWindow is how long after a signal tok waits for copies of it before passing it on.
+const coalesceWindow = 25 * time.Millisecond
+
+// coalesce gathers the signals that follow first within coalesceWindow and gives each signal
+// once, in the order they came. The kernel keeps one pending copy of a signal, so a program
+// sent the same signal twice at once (GNU timeout sends it to tok and then to tok's group)
+// runs its handler once; tok, which may take the first copy before the second arrives, merges
+// them the same way rather than pass on two.
+func coalesce(first syscall.Signal, more <-chan os.Signal) []syscall.Signal {
+	out := []syscall.Signal{first}
+	timer := time.NewTimer(coalesceWindow)
+	defer timer.Stop()
+	for {
+		select {
+		case sig := <-more:
+			s := sig.(syscall.Signal)
+			if !slices.Contains(out, s) {
+				out = append(out, s)
+			}
+		case <-timer.C:
+			return out
 		}
 	}
 }
