@@ -150,9 +150,6 @@ func (s *Selection) target(arg, username string) (keychain.Record, error) {
 		rec, _, err = s.Store.Find(t)
 	} else {
 		rec, err = s.Store.Lookup(t)
-		if err == nil && username != "" && rec.Username != username {
-			err = keychain.ErrNotFound // a record without a user answers requests, not a named account
-		}
 	}
 	if errors.Is(err, keychain.ErrNotFound) {
 		what := bare
