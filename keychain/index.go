@@ -106,6 +106,10 @@ func (s *Store) writeIndex(entries []IndexEntry) error {
 // need no passphrase, reading the index does) is removed, so the next selection rebuilds it
 // rather than trust a stale one.
 func (s *Store) indexWrite(key Target, rec *Record) {
+	if !readableWithoutAsking(s.ring) {
+		_ = s.ring.Remove(indexKey)
+		return
+	}
 	entries, ok, err := s.readIndex()
 	if err != nil {
 		_ = s.ring.Remove(indexKey)
@@ -139,6 +143,25 @@ func (s *Store) indexWrite(key Target, rec *Record) {
 			_ = s.ring.Remove(indexKey)
 		}
 	}
+}
+
+// readableWithoutAsking reports whether reading an item will not ask for a passphrase: on the
+// vault, whether its identity is at hand (unlocked in this process, or held by the session's
+// cache). Writes never need the passphrase, and keeping the index must not make them ask.
+func readableWithoutAsking(r keyring.Keyring) bool {
+	if t, ok := r.(timedRing); ok {
+		r = t.ring
+	}
+	v, ok := r.(*Vault)
+	if !ok || v.identity != nil {
+		return true
+	}
+	for _, c := range v.caches {
+		if _, _, err := c.Load(v.VaultID()); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // checkIndex repairs the index from a full listing (tok list and friends have one anyway)

@@ -160,3 +160,35 @@ func TestMakeDefaultSwapsAccounts(t *testing.T) {
 		t.Fatalf("ada's renewal went to the account now at the host's key: %v", err)
 	}
 }
+
+// TestIndexNeverAsksForThePassphrase: on a locked vault a write needs no passphrase, and
+// keeping the index does not make it ask: the index is dropped instead, and rebuilt by the
+// next selection (which needs the vault unlocked anyway).
+func TestIndexNeverAsksForThePassphrase(t *testing.T) {
+	dir := t.TempDir()
+	v, err := OpenVault(dir, func() (string, error) { return "pw", nil }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewStore(v, BackendVault, "test", "", 0)
+	s.Save(mustTarget(t, "a.example.org"), Record{Secret: "a", Platform: "jwt", Source: SourceSet})
+	if _, err := s.Index(); err != nil {
+		t.Fatal(err)
+	}
+	asked := 0
+	locked, err := OpenVault(dir, func() (string, error) { asked++; return "pw", nil }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls := NewStore(timedRing{ring: locked, backend: BackendVault, timeout: time.Second}, BackendVault, "test", "", 0)
+	if _, err := ls.Save(mustTarget(t, "b.example.org"), Record{Secret: "b", Platform: "jwt", Source: SourceGit}); err != nil {
+		t.Fatal(err)
+	}
+	if asked != 0 {
+		t.Fatalf("a write on the locked vault asked for the passphrase %d times", asked)
+	}
+	entries, err := NewStore(v, BackendVault, "test", "", 0).Index()
+	if err != nil || len(entries) != 2 {
+		t.Fatalf("the index after a locked write: %d entries, %v (want it rebuilt with both)", len(entries), err)
+	}
+}
