@@ -552,3 +552,48 @@ func TestExecSelectionSeveralRecords(t *testing.T) {
 		t.Fatal("tok get curvenote disagrees with tok exec")
 	}
 }
+
+// TestSelectionEveryBackend: the selection index is an item like the records on every backend
+// (vault, Secret Service, pass, file): selection, tok default and deletes keep it right, and it
+// never shows up as a record.
+func TestSelectionEveryBackend(t *testing.T) {
+	for name, setup := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			e := setup(t)
+			for _, c := range [][2]string{
+				{"11111111111111111111111111111111", "https://first.cave.example.org"},
+				{"22222222222222222222222222222222", "https://second.cave.example.org"},
+			} {
+				if r := e.Run(c[0], "tok", "set", c[1], "--platform", "cave"); r.Code != 0 {
+					t.Fatalf("tok set: %s", r.Stderr)
+				}
+			}
+			caveToken := func() string {
+				t.Helper()
+				r := e.Run("", "tok", "env", "--format", "json")
+				var vars map[string]string
+				if err := json.Unmarshal([]byte(r.Stdout), &vars); err != nil {
+					t.Fatalf("tok env: %v %s", err, r.Stderr)
+				}
+				return vars["CAVE_TOKEN"]
+			}
+			if got := caveToken(); got != "11111111111111111111111111111111" {
+				t.Fatalf("CAVE_TOKEN %q, want the first stored server's", got)
+			}
+			if r := e.Run("", "tok", "default", "cave:second.cave.example.org"); r.Code != 0 {
+				t.Fatalf("tok default: %s", r.Stderr)
+			}
+			if got := caveToken(); got != "22222222222222222222222222222222" {
+				t.Fatalf("after tok default, CAVE_TOKEN %q, want the second server's", got)
+			}
+			e.Run("", "tok", "delete", "https://second.cave.example.org")
+			if got := caveToken(); got != "11111111111111111111111111111111" {
+				t.Fatalf("after deleting the default server, CAVE_TOKEN %q", got)
+			}
+			var listed []map[string]any
+			if err := json.Unmarshal([]byte(e.Run("", "tok", "list", "--json").Stdout), &listed); err != nil || len(listed) != 1 {
+				t.Fatalf("tok list: %d records, %v (the index is no record)", len(listed), err)
+			}
+		})
+	}
+}
