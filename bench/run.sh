@@ -103,6 +103,25 @@ cmdtime -n "$n" -group "docker get (vs pass)" -stdin reg.example.org \
 # execfloor is a Go program that only execs its arguments: what any Go wrapper costs here.
 nobus cmdtime -n "$n" -group "exec (vs true)" "$(command -v true)" ::: execfloor "$(command -v true)" ::: "$bin/tok" exec -- "$(command -v true)"
 
+# Selection at 10 and 1,000 records: tok exec and tok env read the store's index and the few
+# records they pick, never every record. Each vault holds a Code Ocean token and CAVE servers
+# (all carrying variables, so all indexed); the program gets the same variables from both.
+for count in 10 1000; do
+  d="$work/sel$count"
+  printf %s cop_bench0123456789 | quiet env XDG_DATA_HOME="$d" TOK_FILE_PASSPHRASE=bench tok set https://acme.codeocean.com
+  for i in $(seq 2 "$count"); do
+    printf '%032x' "$i" | env XDG_DATA_HOME="$d" tok set "https://cave$i.example.org" --platform cave >/dev/null 2>&1
+  done
+  quiet env XDG_DATA_HOME="$d" TOK_FILE_PASSPHRASE=bench tok unlock --timeout 1h
+  quiet env XDG_DATA_HOME="$d" tok env # builds the index once, as the first tok exec does
+done
+nobus cmdtime -n "$n" -group "tok exec, 10 vs 1,000 records" \
+  env XDG_DATA_HOME="$work/sel10" "$bin/tok" exec -- "$(command -v true)" ::: \
+  env XDG_DATA_HOME="$work/sel1000" "$bin/tok" exec -- "$(command -v true)"
+nobus cmdtime -n "$n" -group "tok env, 10 vs 1,000 records" \
+  env XDG_DATA_HOME="$work/sel10" "$bin/tok" env ::: \
+  env XDG_DATA_HOME="$work/sel1000" "$bin/tok" env
+
 # In-process lookup at 10, 1,000 and 10,000 records (go test -bench): the Store's logic alone
 # (an in-memory ring), tok's vault opened afresh for each lookup as a helper process does, and
 # keyring's file backend. Each figure is the median of several counts.

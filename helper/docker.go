@@ -128,7 +128,16 @@ func dockerGet(input []byte, open func() error, b *Backend, out io.Writer) error
 	if err := open(); err != nil {
 		return err
 	}
-	rec, err := b.handOut(t, nil)
+	var rec keychain.Record
+	if t.Path != "" {
+		// A key with a path (Docker Hub's OAuth access-token and refresh-token) is a credential
+		// of its own: only the record stored for exactly it answers, never the registry's.
+		if rec, _, err = b.Store.Find(t); err == nil {
+			rec, err = b.handOutRecord(rec, nil)
+		}
+	} else {
+		rec, err = b.handOut(t, nil)
+	}
 	if errors.Is(err, keychain.ErrNotFound) {
 		return errDockerNotFound
 	}

@@ -14,6 +14,7 @@ import (
 type Store interface {
 	HandOut(ctx context.Context, req keychain.Target, r keychain.Renewer, warn func(error)) (keychain.Record, error)
 	Lookup(req keychain.Target) (keychain.Record, error)
+	HandOutRecord(ctx context.Context, rec keychain.Record, r keychain.Renewer, warn func(error)) (keychain.Record, error)
 	Find(t keychain.Target) (keychain.Record, keychain.Target, error)
 	Save(t keychain.Target, rec keychain.Record) (keychain.Target, error)
 	Put(t keychain.Target, rec keychain.Record) error
@@ -56,6 +57,14 @@ func (b Backend) handOut(t keychain.Target, warn func(error)) (keychain.Record, 
 		}
 	}
 	return rec, err
+}
+
+// handOutRecord hands out a record already found (keychain.Store.HandOutRecord) within the
+// helpers' deadline.
+func (b Backend) handOutRecord(rec keychain.Record, warn func(error)) (keychain.Record, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), helperNetworkDeadline)
+	defer cancel()
+	return b.Store.HandOutRecord(ctx, rec, b.Renewer, warn)
 }
 
 // helperNetworkDeadline bounds a helper's network work (a renewal) so git and docker never

@@ -60,6 +60,10 @@ func (s *Store) Renew(ctx context.Context, rec Record, stale func(Record) bool, 
 	if err != nil {
 		return rec, err
 	}
+	if current.Username != rec.Username {
+		// tok default moved another account to this key: never renew it in this one's name.
+		return rec, fmt.Errorf("the account at %s changed while its token was due; try again", key)
+	}
 	for attempt := 1; ; attempt++ {
 		if !stale(current) {
 			return current, nil
@@ -95,6 +99,10 @@ func (s *Store) swapRenewed(key Target, current, renewed Record) (Record, error)
 	var stored Record
 	err := s.Update(key, func(r *Record) error {
 		stored = *r
+		if r.Username != current.Username {
+			// tok default moved another account to this key while the request was out.
+			return fmt.Errorf("the account at %s changed while its token was renewed; try again", key)
+		}
 		if r.Secret != current.Secret || r.RefreshToken != current.RefreshToken || !r.Updated.Equal(current.Updated) {
 			return errSuperseded
 		}

@@ -48,6 +48,9 @@ type Record struct {
 	Session *SessionToken `json:"session,omitempty"`
 	// UseSession makes tok exec inject a session token instead of Secret.
 	UseSession bool `json:"use_session,omitempty"`
+	// PlatformDefault marks the default account of its platform's default host (tok default):
+	// the record a platform name means when the platform has several hosts.
+	PlatformDefault bool `json:"platform_default,omitempty"`
 	// Extra holds platform data that is not a secret (a Code Ocean domain, a CAVE key name).
 	Extra    map[string]string `json:"extra,omitempty"`
 	Created  time.Time         `json:"created,omitzero"`

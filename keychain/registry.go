@@ -11,9 +11,12 @@ const DockerHubServer = "https://index.docker.io/v1/"
 // dockerHubHost is the host every spelling of Docker Hub is stored under.
 const dockerHubHost = "index.docker.io"
 
-// RegistryTarget is the record a docker server URL names: the registry host and port. Every
-// spelling of one registry (Docker Hub's https://index.docker.io/v1/, host, host:port,
-// https://host/path, upper case) is one target; different hosts or ports never share one.
+// RegistryTarget is the record a docker server URL names. Spellings of one registry are one
+// target: scheme or none, case, a trailing slash or dot, the default port, the registry API
+// paths /v1/ and /v2/, and Docker Hub's aliases (docker.io, registry-1.docker.io,
+// registry.hub.docker.com). Any other path is part of the key: the docker CLI keeps Docker
+// Hub's OAuth tokens beside its password under https://index.docker.io/v1/access-token and
+// .../v1/refresh-token, and those are three credentials, never one.
 func RegistryTarget(server string) (Target, error) {
 	server = strings.TrimSpace(server)
 	if server == "" {
@@ -23,7 +26,10 @@ func RegistryTarget(server string) (Target, error) {
 	if err != nil {
 		return t, err
 	}
-	t.Path, t.Username = "", ""
+	t.Username = ""
+	if t.Path == "/v1" || t.Path == "/v2" {
+		t.Path = ""
+	}
 	switch t.Host {
 	case "docker.io", "registry-1.docker.io", "registry.hub.docker.com":
 		t.Host = dockerHubHost
@@ -32,10 +38,14 @@ func RegistryTarget(server string) (Target, error) {
 }
 
 // RegistryServer is how docker spells the registry t names, as a key of config.json's
-// credHelpers and in a helper's list: Docker Hub's URL, else host[:port].
+// credHelpers and in a helper's list: Docker Hub's URL, else host[:port]; a path that is part
+// of the key follows (Docker Hub's under /v1/, as the docker CLI writes it).
 func RegistryServer(t Target) string {
 	if t.Host == dockerHubHost {
+		if t.Path != "" {
+			return "https://" + dockerHubHost + t.Path
+		}
 		return DockerHubServer
 	}
-	return t.HostPort()
+	return t.HostPort() + t.Path
 }

@@ -5,8 +5,12 @@ import "testing"
 func TestRegistryTarget(t *testing.T) {
 	same := map[string][]string{
 		"https://index.docker.io":      {"https://index.docker.io/v1/", "docker.io", "index.docker.io", "registry-1.docker.io", "HTTPS://Index.Docker.IO/v1/"},
-		"https://reg.example.org:5000": {"reg.example.org:5000", "https://reg.example.org:5000/v2/", "REG.example.org:5000", "reg.example.org:5000/team/app"},
-		"https://reg.example.org":      {"reg.example.org", "https://reg.example.org:443", "reg.example.org.", "https://reg.example.org/some/path"},
+		"https://reg.example.org:5000": {"reg.example.org:5000", "https://reg.example.org:5000/v2/", "REG.example.org:5000", "https://reg.example.org:5000/v1"},
+		"https://reg.example.org":      {"reg.example.org", "https://reg.example.org:443", "reg.example.org.", "https://reg.example.org/v2"},
+		// Docker Hub's OAuth keys (docker/cli's oauth manager) are their own credentials.
+		"https://index.docker.io/v1/access-token":  {"https://index.docker.io/v1/access-token", "docker.io/v1/access-token", "https://registry-1.docker.io/v1/access-token/"},
+		"https://index.docker.io/v1/refresh-token": {"https://index.docker.io/v1/refresh-token"},
+		"https://reg.example.org/team/app":         {"reg.example.org/team/app", "https://REG.example.org/team/app/"},
 	}
 	for want, spellings := range same {
 		for _, s := range spellings {
@@ -25,10 +29,12 @@ func TestRegistryTarget(t *testing.T) {
 
 func TestRegistryServer(t *testing.T) {
 	for in, want := range map[string]string{
-		"docker.io":                    DockerHubServer,
-		"https://index.docker.io/v1/":  DockerHubServer,
-		"reg.example.org:5000/team":    "reg.example.org:5000",
-		"https://reg.example.org:443/": "reg.example.org",
+		"docker.io":                               DockerHubServer,
+		"https://index.docker.io/v1/":             DockerHubServer,
+		"reg.example.org:5000/v2/":                "reg.example.org:5000",
+		"reg.example.org:5000/team":               "reg.example.org:5000/team",
+		"https://index.docker.io/v1/access-token": "https://index.docker.io/v1/access-token",
+		"https://reg.example.org:443/":            "reg.example.org",
 	} {
 		tg, err := RegistryTarget(in)
 		if err != nil {

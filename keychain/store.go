@@ -59,6 +59,8 @@ func (s *Store) read(t Target) (Record, error) {
 	return DecodeRecord(t.Key(), item.Data)
 }
 
+// write stores rec at t, under the write lock. The index learns of the record first, so an
+// interrupted write leaves an index entry too many (harmless), never a record it lacks.
 func (s *Store) write(t Target, rec Record) error {
 	if err := t.Storable(); err != nil {
 		return err
@@ -68,6 +70,7 @@ func (s *Store) write(t Target, rec Record) error {
 	if err != nil {
 		return err
 	}
+	s.indexWrite(t, &rec)
 	return s.ring.Set(keyring.Item{
 		Key:         t.Key(),
 		Data:        data,
@@ -197,6 +200,9 @@ func (s *Store) Delete(t Target) error {
 		if errors.Is(err, keyring.ErrKeyNotFound) {
 			return ErrNotFound
 		}
+		if err == nil {
+			s.indexWrite(t, nil)
+		}
 		return err
 	})
 }
@@ -227,7 +233,16 @@ type Entry struct {
 
 // List reads every tok record, sorted by target. Unreadable records are listed with their
 // error rather than failing the whole list. This is for list, status, import and doctor only.
+// Having read everything, it repairs the selection index if the two disagree.
 func (s *Store) List() ([]Entry, error) {
+	out, err := s.list()
+	if err == nil {
+		s.checkIndex(out)
+	}
+	return out, err
+}
+
+func (s *Store) list() ([]Entry, error) {
 	keys, err := s.ring.Keys()
 	if err != nil {
 		return nil, err

@@ -92,6 +92,7 @@ once per session by tok unlock, or by TOK_FILE_PASSPHRASE or a prompt on the ter
 		Commands: []*ucli.Command{
 			setCommand(stdio),
 			getCommand(stdio),
+			defaultCommand(stdio),
 			listCommand(stdio),
 			deleteCommand(stdio),
 			statusCommand(stdio),

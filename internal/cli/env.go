@@ -109,6 +109,7 @@ Each format reads back exactly in its own parser (sh, bash, zsh; fish; PowerShel
 A value a format cannot carry is left out with an error naming the variable, and tok env exits 1.`,
 		Flags: []ucli.Flag{
 			onlyFlag(),
+			envFlag(),
 			&ucli.StringFlag{Name: "format", Value: "sh", Usage: "sh, fish, powershell, dotenv or json"},
 			allowEnvFlag(),
 		},
@@ -118,11 +119,11 @@ A value a format cannot carry is left out with an error naming the variable, and
 			if !known && format != "json" {
 				return usageError("--format %q: choose sh, fish, powershell, dotenv or json", format)
 			}
-			env, store, records, err := handOutSelection(c, stdio, false)
+			env, store, picks, err := handOutSelection(c, stdio, false)
 			if err != nil {
 				return err
 			}
-			plan, err := inject.NewPlan(nil, records, env.Registry, inject.Options{VarsOnly: true, Now: store.Now(), AllowEnv: c.StringSlice("allow-env")})
+			plan, err := inject.NewPlan(nil, picks, env.Registry, inject.Options{VarsOnly: true, Now: store.Now(), AllowEnv: c.StringSlice("allow-env")})
 			if err != nil {
 				return err
 			}

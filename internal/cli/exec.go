@@ -18,80 +18,68 @@ func onlyFlag() ucli.Flag {
 	return &ucli.StringSliceFlag{Name: "only", Usage: "inject only this TARGET or PLATFORM (repeatable)"}
 }
 
-// selectRecords is what exec and env inject: with no --only, every record that has
-// environment variables; with --only, the records it names (a platform, or a target).
-func selectRecords(env *setup.Env, store *keychain.Store, only []string) ([]keychain.Record, error) {
-	entries, err := store.List()
-	if err != nil {
-		return nil, err
-	}
-	if len(only) == 0 {
-		var out []keychain.Record
-		for _, e := range entries {
-			if e.Err == nil && len(inject.EnvNames(e.Record, env.Registry)) > 0 {
-				out = append(out, e.Record)
-			}
-		}
-		return out, nil
-	}
-	var out []keychain.Record
-	seen := map[string]bool{}
-	add := func(rec keychain.Record) {
-		if !seen[rec.Target] {
-			seen[rec.Target] = true
-			out = append(out, rec)
-		}
-	}
-	for _, sel := range only {
-		if _, ok := env.Registry.Named(sel); ok {
-			found := false
-			for _, e := range entries {
-				if e.Err == nil && e.Record.Platform == sel {
-					add(e.Record)
-					found = true
-				}
-			}
-			if !found {
-				return nil, fmt.Errorf("no %s token is stored; add one with: tok set %s", sel, sel)
-			}
-			continue
-		}
-		rec, err := findRecord(env, store, sel, "")
-		if err != nil {
-			return nil, err
-		}
-		add(rec)
-	}
-	return out, nil
+func envFlag() ucli.Flag {
+	return &ucli.StringSliceFlag{Name: "env", Usage: "set NAME from the record TARGET names: NAME=TARGET (repeatable)"}
 }
 
-// handOutSelection opens the store, selects the records --only names (see selectRecords) and
-// hands each out (renewed when due; see freshRecords).
-func handOutSelection(c *ucli.Context, stdio IO, session bool) (*setup.Env, *keychain.Store, []keychain.Record, error) {
+// handOutSelection opens the store, selects what --only and --env name (inject.Selection: the
+// one rule) and hands each record out (renewed when due; see freshRecords). Selection's notes
+// (which record a variable got when several could give it) go to stderr.
+func handOutSelection(c *ucli.Context, stdio IO, session bool) (*setup.Env, *keychain.Store, []inject.Pick, error) {
+	var envs []inject.EnvMapping
+	for _, arg := range c.StringSlice("env") {
+		m, err := inject.ParseEnvMapping(arg)
+		if err != nil {
+			return nil, nil, nil, usageError("%v", err)
+		}
+		envs = append(envs, m)
+	}
 	env, store, err := stdio.openStore()
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	records, err := handOutSelected(c.Context, stdio, env, store, c.StringSlice("only"), session)
-	return env, store, records, err
+	picks, err := handOutPicks(c.Context, stdio, env, store, c.StringSlice("only"), envs, session)
+	return env, store, picks, err
 }
 
-// handOutSelected selects the records only names (see selectRecords) and hands each out.
-func handOutSelected(ctx context.Context, stdio IO, env *setup.Env, store *keychain.Store, only []string, session bool) ([]keychain.Record, error) {
-	records, err := selectRecords(env, store, only)
+// handOutPicks selects what only and envs name (inject.Selection: the one rule) and hands each
+// record out (renewed when due; see freshRecords). Selection's notes (which record a variable
+// got when several could give it) go to stderr.
+func handOutPicks(ctx context.Context, stdio IO, env *setup.Env, store *keychain.Store, only []string, envs []inject.EnvMapping, session bool) ([]inject.Pick, error) {
+	sel := selection(env, store)
+	picks, notes, err := sel.ForProgram(only, envs)
 	if err != nil {
 		return nil, err
 	}
-	return freshRecords(ctx, stdio, renewer(env, store), records, session)
+	for _, n := range notes {
+		fmt.Fprintln(stdio.Stderr, "tok: "+n)
+	}
+	return freshRecords(ctx, stdio, renewer(env, store), picks, session)
+}
+
+// handOutRecords is handOutPicks for --only alone, as records (what a grant seals).
+func handOutRecords(ctx context.Context, stdio IO, env *setup.Env, store *keychain.Store, only []string) ([]keychain.Record, error) {
+	picks, err := handOutPicks(ctx, stdio, env, store, only, nil, false)
+	records := make([]keychain.Record, 0, len(picks))
+	for _, p := range picks {
+		records = append(records, p.Record)
+	}
+	return records, err
 }
 
 func execCommand(stdio IO) *ucli.Command {
 	return &ucli.Command{
 		Name:      "exec",
 		Usage:     "run a program with its tokens in the variables its SDK reads",
-		ArgsUsage: "[--only TARGET|PLATFORM]... -- PROGRAM [ARGS...]",
+		ArgsUsage: "[--only TARGET|PLATFORM]... [--env NAME=TARGET]... -- PROGRAM [ARGS...]",
 		Description: `Sets CURVENOTE_TOKEN, CODEOCEAN_TOKEN and CODEOCEAN_DOMAIN, CAVE_TOKEN, and each record's
 own --env names, plus TOK_EXEC=1, then runs PROGRAM. tok's flags come before PROGRAM.
+
+Which record: a platform's variables come from its default record (its default host's default
+account: the first stored, or the one tok default chose). Another account or server only when
+named: --only https://bob@api.curvenote.com, --only cave:other.example.org, or
+--env NAME=TARGET for one variable. When several records could give a variable, tok says on
+stderr which one did.
 
 CAVE tokens are also written where CloudVolume reads them: a private copy of the CloudVolume
 directory (CLOUD_VOLUME_DIR) with <server>-cave-secret.json and cave-secret.json, linking to
@@ -108,6 +96,8 @@ The program does not get TOK_FILE_PASSPHRASE, which opens every token in the sto
 Examples:
    tok exec -- curvenote deploy
    tok exec --only codeocean -- python run_capsule.py
+   tok exec --only https://bob@api.curvenote.com -- curvenote deploy
+   tok exec --env CAVE_TOKEN=cave:other.example.org -- python query.py
    tok exec --only cave --cave-home -- python query_synapses.py
    tok exec --only https://api.example.org --netrc -- python fetch.py
    tok exec --strict -- make publish          # refuse to start with an expired token
@@ -116,6 +106,7 @@ Examples:
 Tokens that can be refreshed are refreshed before the program starts when under a minute is left.`,
 		Flags: []ucli.Flag{
 			onlyFlag(),
+			envFlag(),
 			&ucli.BoolFlag{Name: "preserve-env", Usage: "keep a variable the environment already has"},
 			&ucli.BoolFlag{Name: "strict", Usage: "refuse to run when a selected token has expired"},
 			&ucli.BoolFlag{Name: "netrc", Usage: "give the program a temporary netrc (NETRC) with the selected tokens"},
@@ -128,11 +119,11 @@ Tokens that can be refreshed are refreshed before the program starts when under 
 			if c.NArg() == 0 {
 				return usageError("usage: tok exec [flags] -- PROGRAM [ARGS...]")
 			}
-			env, store, records, err := handOutSelection(c, stdio, c.Bool("session"))
+			env, store, picks, err := handOutSelection(c, stdio, c.Bool("session"))
 			if err != nil {
 				return err
 			}
-			plan, err := inject.NewPlan(busguard.Environ(), records, env.Registry, inject.Options{
+			plan, err := inject.NewPlan(busguard.Environ(), picks, env.Registry, inject.Options{
 				PreserveEnv:    c.Bool("preserve-env"),
 				Strict:         c.Bool("strict"),
 				Netrc:          c.Bool("netrc"),
@@ -159,10 +150,10 @@ Tokens that can be refreshed are refreshed before the program starts when under 
 // freshRecords refreshes what can be refreshed and, for Curvenote records with --session or
 // their own session setting, swaps the API token for a session token. A failure to refresh is
 // a warning while the old token still works, and an error once it has expired.
-func freshRecords(ctx context.Context, stdio IO, b lifecycle.Service, records []keychain.Record, session bool) ([]keychain.Record, error) {
-	out := make([]keychain.Record, 0, len(records))
-	for _, rec := range records {
-		fresh, err := b.Store.HandOutRecord(ctx, rec, b, warnTo(stdio))
+func freshRecords(ctx context.Context, stdio IO, b lifecycle.Service, picks []inject.Pick, session bool) ([]inject.Pick, error) {
+	out := make([]inject.Pick, 0, len(picks))
+	for _, pick := range picks {
+		fresh, err := b.Store.HandOutRecord(ctx, pick.Record, b, warnTo(stdio))
 		if err != nil {
 			return nil, err
 		}
@@ -173,7 +164,8 @@ func freshRecords(ctx context.Context, stdio IO, b lifecycle.Service, records []
 			}
 			fresh.Secret, fresh.Expires = session.Token, session.Expires
 		}
-		out = append(out, fresh)
+		pick.Record = fresh
+		out = append(out, pick)
 	}
 	return out, nil
 }

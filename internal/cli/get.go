@@ -12,11 +12,16 @@ func getCommand(stdio IO) *ucli.Command {
 		Usage:     "print the token that answers TARGET (for $(tok get ...))",
 		ArgsUsage: "TARGET",
 		Description: `Resolves TARGET the way git and docker requests are resolved (longest path prefix, then
-the host, then *.parent records) and prints the token alone.
+the host, then *.parent records) and prints the token alone. A platform name means the
+platform's default record (its default host's default account; tok default chooses it); when
+the platform has several records, stderr says which one this is. Another account or server only
+when named: https://bob@HOST, --username, or PLATFORM:HOST.
 
 Examples:
    curl -H "Authorization: Bearer $(tok get https://api.example.org)" https://api.example.org/v1/me
    tok get curvenote
+   tok get https://bob@api.curvenote.com
+   tok get cave:other.example.org
    tok get https://github.com --username bob`,
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "username", Aliases: []string{"u"}, Usage: "the account to get, when a host has several"},
@@ -29,7 +34,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			rec, err := findRecord(env, store, c.Args().First(), c.String("username"))
+			rec, err := findRecord(stdio, env, store, c.Args().First(), c.String("username"), "tok get")
 			if err != nil {
 				return err
 			}

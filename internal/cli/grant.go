@@ -49,7 +49,11 @@ func grantCreateCommand(stdio IO) *ucli.Command {
 			if ttl <= 0 {
 				return usageError("--ttl must be positive, as 2h or 30m")
 			}
-			env, store, records, err := handOutSelection(c, stdio, false)
+			env, store, err := stdio.openStore()
+			if err != nil {
+				return err
+			}
+			records, err := handOutRecords(c.Context, stdio, env, store, c.StringSlice("only"))
 			if err != nil {
 				return err
 			}

@@ -20,6 +20,7 @@ func dockerConfigKey(registry string) (string, error) {
 	if err != nil {
 		return "", usageError("%q is not a registry: %v", registry, err)
 	}
+	t.Path = "" // credHelpers keys are registries
 	return keychain.RegistryServer(t), nil
 }
 

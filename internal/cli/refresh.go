@@ -36,7 +36,7 @@ Example:
 			if key := c.String("key"); key != "" {
 				rec, err = storedRecord(store, key)
 			} else {
-				rec, err = findRecord(env, store, c.Args().First(), "")
+				rec, err = findRecord(stdio, env, store, c.Args().First(), "", "tok refresh")
 			}
 			if err != nil {
 				return err

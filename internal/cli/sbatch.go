@@ -135,7 +135,7 @@ func runSbatch(ctx context.Context, stdio IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	records, err := handOutSelected(ctx, stdio, env, store, flags.only, false)
+	records, err := handOutRecords(ctx, stdio, env, store, flags.only)
 	if err != nil {
 		return err
 	}

@@ -54,7 +54,7 @@ func statusCommand(stdio IO) *ucli.Command {
 			}
 			var entries []keychain.Entry
 			if c.NArg() > 0 {
-				rec, err := findRecord(env, store, c.Args().First(), "")
+				rec, err := findRecord(stdio, env, store, c.Args().First(), "", "tok status")
 				if err != nil {
 					return err
 				}

@@ -2,9 +2,11 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 
+	"github.com/tok-dev/tok/internal/inject"
 	"github.com/tok-dev/tok/internal/setup"
 	"github.com/tok-dev/tok/keychain"
 	"github.com/tok-dev/tok/platform"
@@ -42,51 +44,38 @@ func targetArg(arg string, reg *platform.Registry, secret string) (keychain.Targ
 	return t, platform.Platform{}, nil
 }
 
-// findRecord finds the record a command's TARGET names. A platform name means that platform's
-// record: the only one, or the one at the platform's default host. A wildcard names its own
-// record; anything else is resolved like a request.
-func findRecord(env *setup.Env, store *keychain.Store, arg, username string) (keychain.Record, error) {
-	if p, ok := env.Registry.Named(arg); ok && !strings.ContainsAny(arg, ".:/") {
-		entries, err := store.List()
-		if err != nil {
-			return keychain.Record{}, err
-		}
-		var found []keychain.Record
-		for _, e := range entries {
-			if e.Err == nil && e.Record.Platform == p.Name && (username == "" || e.Record.Username == username) {
-				if e.Target.Username == "" && username == "" {
-					found = append([]keychain.Record{e.Record}, found...) // a host's default account first
-				} else {
-					found = append(found, e.Record)
-				}
-			}
-		}
-		switch {
-		case len(found) == 1:
-			return found[0], nil
-		case len(found) == 0:
-			return keychain.Record{}, keychain.NotFoundError(arg)
-		}
-		for _, rec := range found {
-			if t, err := rec.ParsedTarget(); err == nil && len(p.Hosts) > 0 && t.Host == p.Hosts[0] && t.Username == "" {
-				return rec, nil
-			}
-		}
-		return keychain.Record{}, usageError("%d %s tokens are stored; name one by its URL (tok list shows them)", len(found), p.Name)
-	}
-	t, _, err := targetArg(arg, env.Registry, "")
+// findRecord is the record a command's TARGET names, by the one selection rule
+// (inject.Selection.Named): a platform name means its default record, PLATFORM:HOST or a URL
+// (with the account as user@ or username) names another. When the platform has several records
+// and none was named, a line on stderr says which one this is and how to name another.
+func findRecord(stdio IO, env *setup.Env, store *keychain.Store, arg, username, verb string) (keychain.Record, error) {
+	sel := selection(env, store)
+	ch, err := sel.Named(arg, username, verb)
 	if err != nil {
-		return keychain.Record{}, err
+		if _, ok := env.Registry.Named(arg); !ok && errors.Is(err, keychain.ErrBadTarget) {
+			return ch.Record, usageError("%v", err)
+		}
+		return ch.Record, err
 	}
-	t.Username = username
-	var rec keychain.Record
-	if t.IsWildcard() {
-		rec, _, err = store.Find(t)
-	} else {
-		rec, err = store.Lookup(t)
+	if ch.Note != "" && username == "" {
+		fmt.Fprintln(stdio.Stderr, "tok: "+ch.Note)
 	}
-	if errors.Is(err, keychain.ErrNotFound) {
-		return rec, keychain.NotFoundError(arg)
-	}
-	return rec, err
+	return ch.Record, nil
+}
+
+// selection is the one selection rule (inject.Selection) over store, vetting each argument as
+// targetArg does: a pasted token is refused unechoed, a typo with the platform it is close to.
+func selection(env *setup.Env, store *keychain.Store) *inject.Selection {
+	reg := env.Registry
+	return &inject.Selection{Store: store, Registry: reg, CheckArg: func(arg string) error {
+		if err := refuseTokenArg(arg, reg); err != nil {
+			return err
+		}
+		if name, host, ok := strings.Cut(arg, ":"); ok && !strings.HasPrefix(host, "//") {
+			if _, known := reg.Named(name); known && !strings.ContainsAny(name, "./") {
+				arg = host // PLATFORM:HOST
+			}
+		}
+		return checkTypo(arg, reg)
+	}}
 }

@@ -48,13 +48,13 @@ func TestDockerOfficialClient(t *testing.T) {
 		}
 	}
 	for query, want := range map[string]string{
-		"https://index.docker.io/v1/":            "alice/hub-secret",
-		"docker.io":                              "alice/hub-secret",
-		"index.docker.io":                        "alice/hub-secret",
-		"registry.example.org:5000":              "bob/five-thousand",
-		"https://REGISTRY.example.org:5000/v2/":  "bob/five-thousand",
-		"registry.example.org":                   "<token>/identity-token",
-		"https://registry.example.org/some/path": "<token>/identity-token",
+		"https://index.docker.io/v1/":           "alice/hub-secret",
+		"docker.io":                             "alice/hub-secret",
+		"index.docker.io":                       "alice/hub-secret",
+		"registry.example.org:5000":             "bob/five-thousand",
+		"https://REGISTRY.example.org:5000/v2/": "bob/five-thousand",
+		"registry.example.org":                  "<token>/identity-token",
+		"https://registry.example.org/v2/":      "<token>/identity-token",
 	} {
 		got, err := client.Get(p, query)
 		if err != nil || got.Username+"/"+got.Secret != want {
@@ -64,7 +64,7 @@ func TestDockerOfficialClient(t *testing.T) {
 	if got, err := client.Get(p, "big.example.org"); err != nil || got.Secret != big {
 		t.Fatalf("1 MiB secret: %d bytes, %v", len(got.Secret), err)
 	}
-	for _, other := range []string{"registry.example.org:5001", "other.example.org", "example.org"} {
+	for _, other := range []string{"registry.example.org:5001", "other.example.org", "example.org", "https://registry.example.org/some/path"} {
 		if _, err := client.Get(p, other); !credentials.IsErrCredentialsNotFound(err) {
 			t.Errorf("get %s: %v, want not-found", other, err)
 		}
@@ -95,6 +95,61 @@ func TestDockerOfficialClient(t *testing.T) {
 	}
 	if r := e.Run("", "tok", "get", "api.example.org"); r.Stdout != "api-token\n" {
 		t.Fatal("erase or store touched the API token")
+	}
+}
+
+// TestDockerHubOAuthKeys stores what docker/cli's OAuth login stores for Docker Hub
+// (cli/internal/oauth/manager: registry.IndexServer, and the same plus "access-token" and
+// "refresh-token") through the official client: three credentials, none answering for another.
+func TestDockerHubOAuthKeys(t *testing.T) {
+	e := testenv.NewEnv(t).FileBackend("pw")
+	p := dockerProgram(t, e)
+	creds := map[string]string{
+		"https://index.docker.io/v1/":              "dckr_pat_hub",
+		"https://index.docker.io/v1/access-token":  "access.jwt.value",
+		"https://index.docker.io/v1/refresh-token": "refresh-value..client-id",
+	}
+	for server, secret := range creds {
+		if err := client.Store(p, &credentials.Credentials{ServerURL: server, Username: "ada", Secret: secret}); err != nil {
+			t.Fatalf("store %s: %v", server, err)
+		}
+	}
+	for server, secret := range creds {
+		got, err := client.Get(p, server)
+		if err != nil || got.Secret != secret || got.Username != "ada" {
+			t.Errorf("get %s: %q/%q %v, want ada and its own secret", server, got.Username, got.Secret, err)
+		}
+	}
+	if got, err := client.Get(p, "docker.io"); err != nil || got.Secret != "dckr_pat_hub" {
+		t.Errorf("get docker.io: %q %v, want the registry password", got.Secret, err)
+	}
+	list, err := client.List(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for server := range creds {
+		want[server] = "ada"
+	}
+	if fmt.Sprint(list) != fmt.Sprint(want) {
+		t.Fatalf("list = %v, want %v", list, want)
+	}
+	if err := client.Erase(p, "https://index.docker.io/v1/access-token"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Get(p, "https://index.docker.io/v1/access-token"); !credentials.IsErrCredentialsNotFound(err) {
+		t.Fatalf("get of the erased access token: %v, want not-found (never the registry password)", err)
+	}
+	for _, server := range []string{"https://index.docker.io/v1/", "https://index.docker.io/v1/refresh-token"} {
+		if got, err := client.Get(p, server); err != nil || got.Secret != creds[server] {
+			t.Errorf("after erasing the access token, get %s: %q %v", server, got.Secret, err)
+		}
+	}
+	if err := client.Erase(p, "https://index.docker.io/v1/"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := client.Get(p, "https://index.docker.io/v1/refresh-token"); err != nil || got.Secret != creds["https://index.docker.io/v1/refresh-token"] {
+		t.Errorf("erasing the registry password took the refresh token: %q %v", got.Secret, err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -265,5 +266,330 @@ func TestEnvFormats(t *testing.T) {
 	}
 	if r = e.Run("", "tok", "env", "--format", "xml"); r.Code != 2 {
 		t.Errorf("unknown format: exit %d", r.Code)
+	}
+}
+
+// countingScript counts how often SIGINT is delivered to it: Python's wakeup fd gets one byte
+// from each delivery, however quickly they follow one another. It says ready, waits for the
+// first SIGINT, gives a second one time to arrive, writes the count and exits 3.
+const countingScript = `
+import os, signal, sys, time
+r, w = os.pipe()
+os.set_blocking(r, False)
+os.set_blocking(w, False)
+signal.signal(signal.SIGINT, lambda *a: None)
+signal.set_wakeup_fd(w)
+open(sys.argv[1], "w").write("ready\n")
+n = 0
+def drain():
+    global n
+    try:
+        n += len(os.read(r, 100))
+    except BlockingIOError:
+        pass
+deadline = time.time() + 30
+while n == 0 and time.time() < deadline:
+    time.sleep(0.05)
+    drain()
+time.sleep(1)
+drain()
+open(sys.argv[1], "w").write("handled %d\n" % n)
+sys.exit(3)
+`
+
+// waitForFile polls path until it holds want (the program writes it), for at most 30 s.
+func waitForFile(t *testing.T, path, want string) {
+	t.Helper()
+	waitFor(t, 30*time.Second, path+" to hold "+want, func() bool {
+		b, _ := os.ReadFile(path)
+		return strings.TrimSpace(string(b)) == want
+	})
+}
+
+// TestExecSignalOnce: tok runs the program as a child (CAVE files); a SIGINT sent to tok
+// alone, to tok's whole process group (a batch scheduler, kill -INT -PGID), by GNU timeout -s
+// INT (to tok and then its group) or typed on a terminal (tmux send-keys C-c) is delivered to
+// the program exactly once.
+func TestExecSignalOnce(t *testing.T) {
+	requirePython(t)
+	for _, to := range []string{"tok", "group"} {
+		t.Run("sent to "+to, func(t *testing.T) {
+			e := execEnv(t)
+			report := filepath.Join(e.Dir, "report")
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			cmd := e.Command(ctx, "tok", "exec", "--only", "cave", "--", debianPython, "-c", countingScript, report)
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // a group of its own, as a job's
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			waitForFile(t, report, "ready")
+			pid := cmd.Process.Pid
+			if to == "group" {
+				// tok is held stopped while the group gets the signal, so a copy tok passes on
+				// arrives well after any the program got directly and cannot merge with it
+				// (the kernel keeps one pending SIGINT): the count is then exact, not lucky.
+				syscall.Kill(pid, syscall.SIGSTOP)
+				if err := syscall.Kill(-pid, syscall.SIGINT); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(300 * time.Millisecond)
+				syscall.Kill(pid, syscall.SIGCONT)
+			} else if err := syscall.Kill(pid, syscall.SIGINT); err != nil {
+				t.Fatal(err)
+			}
+			cmd.Wait()
+			if code := cmd.ProcessState.ExitCode(); code != 3 {
+				t.Fatalf("exit %d, want the program's 3", code)
+			}
+			waitForFile(t, report, "handled 1")
+		})
+	}
+	t.Run("sent by timeout -s INT", func(t *testing.T) {
+		// GNU timeout sends the signal to tok and then to tok's group: two copies at once,
+		// which the kernel would merge for a program run directly, and so does tok. (A tok that
+		// passed on both fails here only when it took the first copy before the second came:
+		// often, not always; TestCoalesceMergesCopies checks the merging itself.)
+		testenv.Require(t, testenv.Have("timeout"), "GNU timeout (coreutils)")
+		e := execEnv(t)
+		report := filepath.Join(e.Dir, "report")
+		r := e.Run("", "timeout", "-s", "INT", "4", filepath.Join(testenv.Bin(t), "tok"), "exec", "--only", "cave", "--", debianPython, "-c", countingScript, report)
+		if r.Code != 124 {
+			t.Fatalf("exit %d, want timeout's 124: %s", r.Code, r.Stderr)
+		}
+		waitForFile(t, report, "handled 1")
+	})
+	t.Run("typed on a terminal", func(t *testing.T) {
+		testenv.Require(t, testenv.Have("tmux"), "tmux (apt install tmux)")
+		e := execEnv(t)
+		report := filepath.Join(e.Dir, "report")
+		script := filepath.Join(e.Dir, "count.py")
+		os.WriteFile(script, []byte(countingScript), 0o600)
+		socket := filepath.Join(e.Dir, "tmux.sock")
+		tmux := func(args ...string) {
+			t.Helper()
+			r := e.Run("", "tmux", append([]string{"-S", socket}, args...)...)
+			if r.Code != 0 {
+				t.Fatalf("tmux %v: %s", args, r.Stderr)
+			}
+		}
+		// The pane's shell runs tok as its foreground job; the pane stays open once it ends.
+		tmux("-f", "/dev/null", "new-session", "-d", "-s", "sig", "-x", "80", "-y", "24",
+			"tok exec --only cave -- "+debianPython+" "+script+" "+report+"; echo exit=$? >> "+report+"; sleep 60")
+		defer e.Run("", "tmux", "-S", socket, "kill-server")
+		waitForFile(t, report, "ready")
+		// tok (the pane shell's child) is held stopped across the keypress, as above: a copy it
+		// passed on would come well after the terminal's and be counted.
+		r := e.Run("", "tmux", "-S", socket, "display-message", "-p", "-t", "sig", "#{pane_pid}")
+		shell := strings.TrimSpace(r.Stdout)
+		kids, err := os.ReadFile("/proc/" + shell + "/task/" + shell + "/children")
+		tok, convErr := strconv.Atoi(strings.TrimSpace(string(kids)))
+		if err != nil || convErr != nil {
+			t.Fatalf("finding tok under the pane's shell %q: %q %v %v", shell, kids, err, convErr)
+		}
+		syscall.Kill(tok, syscall.SIGSTOP)
+		tmux("send-keys", "-t", "sig", "C-c")
+		time.Sleep(300 * time.Millisecond)
+		syscall.Kill(tok, syscall.SIGCONT)
+		waitForFile(t, report, "handled 1\nexit=3")
+	})
+}
+
+// netrcReport reads the netrc tok exec --netrc wrote with Debian's own parsers: Python's netrc
+// module (every entry, "default" included), requests.utils.get_netrc_auth for each URL given,
+// and curl --netrc-file against each URL given (the loopback server echoes the Basic pair).
+const netrcReport = `
+import json, netrc, os, subprocess, sys
+import requests.utils
+path = os.environ["NETRC"]
+out = {"hosts": {h: list(v) for h, v in netrc.netrc(path).hosts.items()}, "requests": {}, "curl": {}}
+for url in sys.argv[1:]:
+    out["requests"][url] = requests.utils.get_netrc_auth(url)
+    out["curl"][url] = subprocess.run(["curl", "-s", "--netrc-file", path, url], capture_output=True, text=True).stdout
+print(json.dumps(out))
+`
+
+// TestExecNetrcRealParsers: the netrc --netrc writes parses to exactly the intended (machine,
+// login, password) triples in Python's netrc, requests and curl: Code Ocean's empty password
+// included; values netrc cannot carry and records netrc cannot scope are left out, named on
+// stderr; a user name that spells netrc keywords never becomes a "default" entry.
+func TestExecNetrcRealParsers(t *testing.T) {
+	requirePython(t)
+	testenv.Require(t, testenv.FileExists("/usr/lib/python3/dist-packages/requests/__init__.py"), "Debian's python3-requests")
+	testenv.Require(t, testenv.Have("curl"), "curl (apt install curl)")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, p, ok := r.BasicAuth()
+		if !ok {
+			w.Write([]byte("no auth"))
+			return
+		}
+		w.Write([]byte(u + ":" + p))
+	}))
+	defer srv.Close()
+	e := testenv.NewEnv(t).FileBackend("pw")
+	set := func(secret string, args ...string) {
+		if r := e.Run(secret, "tok", append([]string{"set"}, args...)...); r.Code != 0 {
+			t.Fatalf("tok set %v: %s", args, r.Stderr)
+		}
+	}
+	set("cop_abcdefghijklmnop", srv.URL, "--platform", "codeocean") // http and a port, alone on its host
+	set("s3cret", "https://api.example.org", "--username", "alice")
+	set("tok1", "https://evil.example.org", "--username", "x default login x")
+	set("has space", "https://space.example.org")
+	set("broad", "https://multi.example.org")
+	set("narrow", "https://multi.example.org:8443")
+	only := []string{"exec", "--netrc"}
+	for _, o := range []string{srv.URL, "https://api.example.org", "https://evil.example.org", "https://space.example.org", "https://multi.example.org", "https://multi.example.org:8443"} {
+		only = append(only, "--only", o)
+	}
+	script := filepath.Join(e.Dir, "netrc_report.py")
+	os.WriteFile(script, []byte(netrcReport), 0o600)
+	r := e.Run("", "tok", append(only, "--", debianPython, script, srv.URL+"/api/")...)
+	if r.Code != 0 {
+		t.Fatalf("tok exec --netrc: %d %s", r.Code, r.Stderr)
+	}
+	var got struct {
+		Hosts    map[string][]string
+		Requests map[string][]string
+		Curl     map[string]string
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &got); err != nil {
+		t.Fatalf("%v: %q (stderr %s)", err, r.Stdout, r.Stderr)
+	}
+	want := map[string][]string{
+		"127.0.0.1":         {"cop_abcdefghijklmnop", "", ""},
+		"api.example.org":   {"alice", "", "s3cret"},
+		"multi.example.org": {"token", "", "broad"},
+	}
+	if fmt.Sprint(got.Hosts) != fmt.Sprint(want) {
+		t.Fatalf("Python's netrc reads %v, want %v", got.Hosts, want)
+	}
+	if a := got.Requests[srv.URL+"/api/"]; fmt.Sprint(a) != "[cop_abcdefghijklmnop ]" {
+		t.Errorf("requests.utils.get_netrc_auth: %q", a)
+	}
+	if c := got.Curl[srv.URL+"/api/"]; c != "cop_abcdefghijklmnop:" {
+		t.Errorf("curl --netrc-file sent %q", c)
+	}
+	for _, note := range []string{
+		"left out https://x%20default%20login%20x@evil.example.org",
+		"left out https://space.example.org",
+		"multi.example.org gets https://multi.example.org; left out https://multi.example.org:8443",
+	} {
+		if !strings.Contains(r.Stderr, note) {
+			t.Errorf("stderr does not say %q: %s", note, r.Stderr)
+		}
+	}
+	if strings.Contains(r.Stderr, "has space") || strings.Contains(r.Stderr, "s3cret") {
+		t.Error("a secret reached stderr")
+	}
+}
+
+// TestExecSelectionSeveralRecords (issue 13, item 1): two Curvenote accounts, two CAVE servers
+// and two Code Ocean deployments. An unmodified Python program gets each platform's default
+// record, never the last in sort order; stderr says which record each variable got; named
+// records and --env NAME=TARGET give the others; nothing claims to replace a variable the
+// environment never had.
+func TestExecSelectionSeveralRecords(t *testing.T) {
+	requirePython(t)
+	e := testenv.NewEnv(t).FileBackend("pw")
+	ada, bob := curvenoteUserToken(t, "ada@example.org"), curvenoteUserToken(t, "bob@example.org")
+	for _, c := range []struct {
+		secret string
+		args   []string
+	}{
+		{ada, []string{"curvenote", "--username", "ada"}},
+		{bob, []string{"curvenote", "--username", "bob"}},
+		{"11111111111111111111111111111111", []string{"https://cave.zz.example.org", "--platform", "cave"}},
+		{"22222222222222222222222222222222", []string{"global.daf-apis.com"}},
+		{"cop_zeta00000000", []string{"https://zeta.codeocean.com"}},
+		{"cop_acme00000000", []string{"https://acme.codeocean.com"}},
+	} {
+		if r := e.Run(c.secret, "tok", append([]string{"set"}, c.args...)...); r.Code != 0 {
+			t.Fatal(r.Stderr)
+		}
+	}
+	script := filepath.Join(e.Dir, "report.py")
+	os.WriteFile(script, []byte(pythonReport), 0o600)
+	run := func(args ...string) (map[string]any, string) {
+		t.Helper()
+		r := e.Run("", "tok", append(append([]string{"exec"}, args...), "--", debianPython, script)...)
+		var out map[string]any
+		if err := json.Unmarshal([]byte(r.Stdout), &out); r.Code != 0 || err != nil {
+			t.Fatalf("tok exec %v: exit %d %v: %s", args, r.Code, err, r.Stderr)
+		}
+		return out, r.Stderr
+	}
+	out, stderr := run()
+	if out["CURVENOTE_TOKEN"] != ada || out["CAVE_TOKEN"] != "22222222222222222222222222222222" ||
+		out["CODEOCEAN_TOKEN"] != "cop_zeta00000000" || out["CODEOCEAN_DOMAIN"] != "https://zeta.codeocean.com" {
+		t.Fatalf("tok exec did not give each platform's default record: %v", out)
+	}
+	for _, note := range []string{
+		"CURVENOTE_TOKEN is the token for https://ada@api.curvenote.com",
+		"CAVE_TOKEN is the token for https://global.daf-apis.com",
+		"CODEOCEAN_TOKEN is the token for https://zeta.codeocean.com",
+	} {
+		if !strings.Contains(stderr, note) {
+			t.Errorf("stderr does not say %q: %s", note, stderr)
+		}
+	}
+	if strings.Contains(stderr, "replaced") {
+		t.Errorf("stderr claims a replacement the environment never had: %s", stderr)
+	}
+	out, _ = run("--only", "https://bob@api.curvenote.com", "--only", "cave:cave.zz.example.org")
+	if out["CURVENOTE_TOKEN"] != bob || out["CAVE_TOKEN"] != "11111111111111111111111111111111" || out["CODEOCEAN_TOKEN"] != nil {
+		t.Fatalf("named records: %v", out)
+	}
+	out, _ = run("--env", "CODEOCEAN_TOKEN=https://acme.codeocean.com", "--only", "codeocean")
+	if out["CODEOCEAN_TOKEN"] != "cop_acme00000000" || out["CODEOCEAN_DOMAIN"] != "https://acme.codeocean.com" {
+		t.Fatalf("--env CODEOCEAN_TOKEN=TARGET: %v", out)
+	}
+	if r := e.Run("", "tok", "get", "curvenote"); strings.TrimSpace(r.Stdout) != ada {
+		t.Fatal("tok get curvenote disagrees with tok exec")
+	}
+}
+
+// TestSelectionEveryBackend: the selection index is an item like the records on every backend
+// (vault, Secret Service, pass, file): selection, tok default and deletes keep it right, and it
+// never shows up as a record.
+func TestSelectionEveryBackend(t *testing.T) {
+	for name, setup := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			e := setup(t)
+			for _, c := range [][2]string{
+				{"11111111111111111111111111111111", "https://first.cave.example.org"},
+				{"22222222222222222222222222222222", "https://second.cave.example.org"},
+			} {
+				if r := e.Run(c[0], "tok", "set", c[1], "--platform", "cave"); r.Code != 0 {
+					t.Fatalf("tok set: %s", r.Stderr)
+				}
+			}
+			caveToken := func() string {
+				t.Helper()
+				r := e.Run("", "tok", "env", "--format", "json")
+				var vars map[string]string
+				if err := json.Unmarshal([]byte(r.Stdout), &vars); err != nil {
+					t.Fatalf("tok env: %v %s", err, r.Stderr)
+				}
+				return vars["CAVE_TOKEN"]
+			}
+			if got := caveToken(); got != "11111111111111111111111111111111" {
+				t.Fatalf("CAVE_TOKEN %q, want the first stored server's", got)
+			}
+			if r := e.Run("", "tok", "default", "cave:second.cave.example.org"); r.Code != 0 {
+				t.Fatalf("tok default: %s", r.Stderr)
+			}
+			if got := caveToken(); got != "22222222222222222222222222222222" {
+				t.Fatalf("after tok default, CAVE_TOKEN %q, want the second server's", got)
+			}
+			e.Run("", "tok", "delete", "https://second.cave.example.org")
+			if got := caveToken(); got != "11111111111111111111111111111111" {
+				t.Fatalf("after deleting the default server, CAVE_TOKEN %q", got)
+			}
+			var listed []map[string]any
+			if err := json.Unmarshal([]byte(e.Run("", "tok", "list", "--json").Stdout), &listed); err != nil || len(listed) != 1 {
+				t.Fatalf("tok list: %d records, %v (the index is no record)", len(listed), err)
+			}
+		})
 	}
 }

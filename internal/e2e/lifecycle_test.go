@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker/docker-credential-helpers/client"
+
 	"github.com/tok-dev/tok/internal/testenv"
 	"github.com/tok-dev/tok/internal/testserver"
 )
@@ -330,4 +332,43 @@ func jwtSubject(t *testing.T, token string) string {
 	var claims struct{ Sub string }
 	json.Unmarshal(payload, &claims)
 	return claims.Sub
+}
+
+// TestDefaultAccountRenewsThroughDocker (issue 12, docker): two accounts on one JWT host, both
+// about to expire; after tok default HOST --username bob, docker's get for the host (the
+// official client) makes exactly one refresh request, for bob, and hands out bob's new token;
+// ada's record is untouched.
+func TestDefaultAccountRenewsThroughDocker(t *testing.T) {
+	e, srv := lifecycleEnv(t)
+	srv.AddUser("bob", "bobs-password")
+	srv.SetAccessTTL(30 * time.Second)
+	for _, u := range [][2]string{{"ada", "secret-password"}, {"bob", "bobs-password"}} {
+		if r := e.Run(u[1]+"\n", "tok", "login", srv.URL, "--username", u[0], "--password-stdin"); r.Code != 0 {
+			t.Fatalf("tok login %s: %s", u[0], r.Stderr)
+		}
+	}
+	srv.SetAccessTTL(time.Hour)
+	if r := e.Run("", "tok", "default", srv.URL, "--username", "bob"); r.Code != 0 {
+		t.Fatalf("tok default: %s", r.Stderr)
+	}
+	adaBefore := listedRecord(t, e, "ada")
+	got, err := client.Get(dockerProgram(t, e), srv.URL)
+	if err != nil {
+		t.Fatalf("docker get: %v", err)
+	}
+	if refreshed := srv.RefreshedFor(); len(refreshed) != 1 || refreshed[0] != "bob" {
+		t.Fatalf("refresh requests were for %q, want exactly one for bob", refreshed)
+	}
+	if sub := jwtSubject(t, got.Secret); sub != "bob" || got.Username != "bob" {
+		t.Fatalf("docker was given user %q and a token for %q, want bob's", got.Username, sub)
+	}
+	if r := e.Run("", "tok", "get", srv.URL); strings.TrimSpace(r.Stdout) != got.Secret {
+		t.Fatal("docker was not given the renewed token tok now holds for the host")
+	}
+	if after := listedRecord(t, e, "ada"); after != adaBefore {
+		t.Fatalf("ada's record changed:\nbefore %s\nafter  %s", adaBefore, after)
+	}
+	if n := srv.Refreshes.Load(); n != 1 {
+		t.Fatalf("%d refresh requests in all, want 1", n)
+	}
 }

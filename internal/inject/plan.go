@@ -57,21 +57,14 @@ type Plan struct {
 // ErrExpired means a selected token has expired and --strict was given.
 var ErrExpired = errors.New("expired")
 
-// EnvNames is the variables a record is injected as: its own, else its platform's.
-func EnvNames(rec keychain.Record, reg *platform.Registry) []string {
-	if len(rec.Env) > 0 {
-		return rec.Env
-	}
-	if p, ok := reg.Named(rec.Platform); ok {
-		return p.TokenEnv
-	}
-	return nil
-}
-
-// NewPlan computes the environment and files for records, over the environment base.
-func NewPlan(base []string, records []keychain.Record, reg *platform.Registry, opts Options) (*Plan, error) {
+// NewPlan computes the environment and files for the picked records, over the environment
+// base. Its notes tell the truth: a variable is "replaced" only when base had it with another
+// value, and a variable that holds no token (a domain, a directory, a file) is named for what
+// it holds.
+func NewPlan(base []string, picks []Pick, reg *platform.Registry, opts Options) (*Plan, error) {
 	plan := &Plan{Vars: map[string]string{}, Files: map[string][]byte{}, Links: map[string]string{}}
 	env := map[string]string{}
+	given := map[string]string{}
 	var order []string
 	if kept := keychain.WithoutPassphrase(base); len(kept) < len(base) && !opts.PassPassphrase {
 		plan.Notes = append(plan.Notes, keychain.PassphraseEnv+" is not passed to the program: it opens every token in the store (--pass-passphrase passes it)")
@@ -82,15 +75,17 @@ func NewPlan(base []string, records []keychain.Record, reg *platform.Registry, o
 		if _, dup := env[k]; !dup {
 			order = append(order, k)
 		}
-		env[k] = v
+		env[k], given[k] = v, v
 	}
-	set := func(name, value, from string) {
-		if old, ok := env[name]; ok && old != value {
+	// set gives name the value; what says what the value is ("the token for X", "the domain
+	// of X", "a private copy of your home").
+	set := func(name, value, what string) {
+		if old, ok := given[name]; ok && old != value {
 			if opts.PreserveEnv {
-				plan.Notes = append(plan.Notes, fmt.Sprintf("kept %s from the environment (--preserve-env); not the token for %s", name, from))
+				plan.Notes = append(plan.Notes, fmt.Sprintf("kept %s from the environment (--preserve-env), not %s", name, what))
 				return
 			}
-			plan.Notes = append(plan.Notes, fmt.Sprintf("replaced %s from the environment with the token for %s", name, from))
+			plan.Notes = append(plan.Notes, fmt.Sprintf("replaced %s from the environment with %s", name, what))
 		}
 		if _, ok := env[name]; !ok {
 			order = append(order, name)
@@ -101,10 +96,11 @@ func NewPlan(base []string, records []keychain.Record, reg *platform.Registry, o
 		env[name] = value
 		plan.Vars[name] = value
 	}
-	var caves []keychain.Record
-	for _, rec := range records {
+	var caves, whole []keychain.Record
+	for _, pick := range picks {
+		rec := pick.Record
 		if rec.Expired(opts.Now) {
-			msg := fmt.Sprintf("the token for %s expired %s ago", rec.Target, opts.Now.Sub(rec.Expires).Round(time.Second))
+			msg := fmt.Sprintf("the token for %s expired %s ago", Describe(rec), opts.Now.Sub(rec.Expires).Round(time.Second))
 			if opts.Strict {
 				return nil, fmt.Errorf("%w: %s; not running (renew it with tok set %s)", ErrExpired, msg, rec.Target)
 			}
@@ -112,22 +108,27 @@ func NewPlan(base []string, records []keychain.Record, reg *platform.Registry, o
 		}
 		// A record read back is checked again: the store may hold what tok set would refuse
 		// (a record planted in a synced vault, or written by an older tok).
-		fromRecord := func(name, value string) {
+		fromRecord := func(name, value, what string) {
 			if err := platform.CheckEnvName(name, opts.AllowEnv); err != nil {
 				plan.Notes = append(plan.Notes, fmt.Sprintf("warning: not setting a variable from the record for %s: %v%s", rec.Target, err, allowHint(err, name)))
 				return
 			}
-			set(name, value, rec.Target)
+			set(name, value, what)
 		}
-		for _, name := range EnvNames(rec, reg) {
-			fromRecord(name, rec.Secret)
+		for _, name := range pick.Vars {
+			fromRecord(name, rec.Secret, "the token for "+Describe(rec))
 		}
-		if p, ok := reg.Named(rec.Platform); ok && p.DomainEnv != "" {
+		p, known := reg.Named(rec.Platform)
+		if known && pick.Domain && p.DomainEnv != "" {
 			if t, err := rec.ParsedTarget(); err == nil {
-				fromRecord(p.DomainEnv, t.Scheme+"://"+t.HostPort())
+				fromRecord(p.DomainEnv, t.Scheme+"://"+t.HostPort(), "the domain of "+Describe(rec)+" (not a secret)")
 			}
 		}
-		if p, ok := reg.Named(rec.Platform); ok && p.SecretFiles {
+		if !pick.Whole {
+			continue
+		}
+		whole = append(whole, rec)
+		if known && p.SecretFiles {
 			caves = append(caves, rec)
 		}
 	}
@@ -148,11 +149,13 @@ func NewPlan(base []string, records []keychain.Record, reg *platform.Registry, o
 	}
 	if opts.Netrc {
 		path := filepath.Join(plan.Dir, "netrc")
-		plan.Files[path] = netrc(records, reg)
-		set("NETRC", path, "--netrc")
+		data, notes := netrc(whole, reg)
+		plan.Files[path] = data
+		plan.Notes = append(plan.Notes, notes...)
+		set("NETRC", path, "a temporary netrc for --netrc (not a secret itself)")
 	}
 	if !opts.VarsOnly {
-		set("TOK_EXEC", "1", "tok exec")
+		set("TOK_EXEC", "1", "1 (tok exec)")
 	}
 	for _, k := range order {
 		plan.Env = append(plan.Env, k+"="+env[k])
@@ -197,12 +200,12 @@ func planCave(plan *Plan, env map[string]string, caves []keychain.Record, opts O
 	}
 	mirror(plan, realCV, cv, map[string]bool{"secrets": true})
 	mirror(plan, filepath.Join(realCV, "secrets"), secrets, keys(ours))
-	set("CLOUD_VOLUME_DIR", cv, "CAVE")
+	set("CLOUD_VOLUME_DIR", cv, "a private copy of your CloudVolume directory holding the CAVE tokens (a directory, not a secret)")
 	if opts.CaveHome && home != "" {
 		fakeHome := filepath.Join(plan.Dir, "home")
 		mirror(plan, home, fakeHome, map[string]bool{".cloudvolume": true})
 		plan.Links[filepath.Join(fakeHome, ".cloudvolume")] = cv
-		set("HOME", fakeHome, "--cave-home")
+		set("HOME", fakeHome, "a private mirror of your home for --cave-home (a directory, not a secret)")
 	}
 	return nil
 }
@@ -228,21 +231,96 @@ func mirror(plan *Plan, src, dst string, skip map[string]bool) {
 	}
 }
 
-// netrc is a netrc file with one machine entry per record, in its platform's Basic shape.
-func netrc(records []keychain.Record, reg *platform.Registry) []byte {
+// netrc is a netrc file for the records, one machine entry each in its platform's Basic shape,
+// that Python's netrc module, requests and curl --netrc-file all read back as the same triple,
+// and notes naming what was left out. netrc has no quoting every reader shares, no scheme, port,
+// path or wildcard, and one entry per host:
+//   - a value with whitespace, quotes, a backslash, '#', a control or non-ASCII character, or
+//     a netrc keyword is left out, never written escaped (a user name "x default login x"
+//     must never turn into a default entry);
+//   - an empty password is written as "", which all three read as empty (a bare "password"
+//     would swallow the next "machine");
+//   - a host gets one entry: a record scoped narrower than https, the default port and the
+//     whole host (http, a port, a path, an account beside another) is written only when it is
+//     the only selected record for its host; otherwise the broad one is written, or none.
+func netrc(records []keychain.Record, reg *platform.Registry) ([]byte, []string) {
 	var b strings.Builder
-	seen := map[string]bool{}
+	var notes []string
+	byHost := map[string][]keychain.Record{}
+	var hosts []string
 	for _, rec := range records {
 		t, err := rec.ParsedTarget()
-		if err != nil || t.IsWildcard() || seen[t.Host] || strings.ContainsAny(rec.Secret, " \t\n\"") {
-			continue // netrc has no quoting: a secret with spaces cannot be written
+		if err != nil {
+			continue
 		}
-		seen[t.Host] = true
-		plat, _ := reg.Named(rec.Platform)
-		user, pass := plat.BasicPair(rec.Secret, rec.Username, "")
-		fmt.Fprintf(&b, "machine %s\n  login %s\n  password %s\n", strings.Trim(t.Host, "[]"), user, pass)
+		if t.IsWildcard() {
+			notes = append(notes, fmt.Sprintf("--netrc: left out %s: netrc has no wildcard hosts", Describe(rec)))
+			continue
+		}
+		host := strings.Trim(t.Host, "[]")
+		if byHost[host] == nil {
+			hosts = append(hosts, host)
+		}
+		byHost[host] = append(byHost[host], rec)
 	}
-	return []byte(b.String())
+	broad := func(rec keychain.Record) bool {
+		t, _ := rec.ParsedTarget()
+		return t.Scheme == "https" && t.Port == "" && t.Path == ""
+	}
+	for _, host := range hosts {
+		recs := byHost[host]
+		chosen := recs[0]
+		if len(recs) > 1 {
+			found := false
+			for _, rec := range recs {
+				if broad(rec) {
+					chosen, found = rec, true
+					break
+				}
+			}
+			var left []string
+			for _, rec := range recs {
+				if !found || rec.Target != chosen.Target {
+					left = append(left, Describe(rec))
+				}
+			}
+			if !found {
+				notes = append(notes, fmt.Sprintf("--netrc: left out %s: netrc has one entry per host and no scheme, port or path to tell them apart", strings.Join(left, ", ")))
+				continue
+			}
+			notes = append(notes, fmt.Sprintf("--netrc: %s gets %s; left out %s (netrc has one entry per host)", host, Describe(chosen), strings.Join(left, ", ")))
+		}
+		plat, _ := reg.Named(chosen.Platform)
+		user, pass := plat.BasicPair(chosen.Secret, chosen.Username, "")
+		if !netrcSafe(host) || !netrcSafe(user) || pass != "" && !netrcSafe(pass) {
+			notes = append(notes, fmt.Sprintf("--netrc: left out %s: its user name or token has a character netrc cannot carry safely (whitespace, a quote, '#', a control character)", Describe(chosen)))
+			continue
+		}
+		if pass == "" {
+			pass = `""`
+		}
+		fmt.Fprintf(&b, "machine %s\n  login %s\n  password %s\n", host, user, pass)
+	}
+	return []byte(b.String()), notes
+}
+
+// netrcSafe reports whether v can be written as a bare netrc token that every reader reads
+// back unchanged: printable ASCII with no space, quote, backslash or '#', and no keyword.
+func netrcSafe(v string) bool {
+	if v == "" {
+		return false
+	}
+	switch v {
+	case "machine", "default", "login", "password", "account", "macdef":
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c <= ' ' || c >= 0x7f || c == '"' || c == '\'' || c == '\\' || c == '#' {
+			return false
+		}
+	}
+	return true
 }
 
 // WriteFiles creates the plan's files (0600) and links, in 0700 directories.

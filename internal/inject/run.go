@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"os/exec"
-	"os/signal"
 )
 
 // Exit statuses for a program tok could not start, as shells use them.
@@ -19,8 +17,9 @@ const (
 
 // Run runs argv with the plan's environment and returns the exit status tok should end
 // with. With no files to clean up it replaces tok with the program where the OS allows;
-// otherwise it runs the program as a child, forwards every catchable signal, removes the files
-// when the program ends, and returns its status (128+N when signal N killed it).
+// otherwise it runs the program as a child (runChild: each signal reaches the program exactly
+// once), removes the files when the program ends, and returns its status (128+N when signal N
+// killed it).
 func Run(plan *Plan, argv []string, stderr io.Writer) int {
 	fail := func(code int, format string, a ...any) int {
 		fmt.Fprintf(stderr, "tok: "+format+"\n", a...)
@@ -45,39 +44,12 @@ func Run(plan *Plan, argv []string, stderr io.Writer) int {
 	cmd := exec.Command(path, argv[1:]...)
 	cmd.Args[0] = argv[0]
 	cmd.Env = plan.Env
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	signals := make(chan os.Signal, 16)
-	signal.Notify(signals, forwardedSignals...)
-	defer signal.Stop(signals)
-	if err := cmd.Start(); err != nil {
+	code, err := runChild(cmd)
+	if err != nil {
 		if errors.Is(err, fs.ErrPermission) {
 			return fail(ExitNotExecutable, "%s is not executable", argv[0])
 		}
 		return fail(ExitNotExecutable, "cannot run %s: %v", argv[0], err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	for {
-		select {
-		case sig := <-signals:
-			if !terminalDelivered(sig) {
-				_ = cmd.Process.Signal(sig)
-			}
-		case err := <-done:
-			return exitStatus(cmd, err)
-		}
-	}
-}
-
-func exitStatus(cmd *exec.Cmd, err error) int {
-	if err == nil {
-		return 0
-	}
-	if n, ok := killedBy(cmd.ProcessState); ok {
-		return signalExitBase + n
-	}
-	if code := cmd.ProcessState.ExitCode(); code >= 0 {
-		return code
-	}
-	return 1
+	return code
 }
