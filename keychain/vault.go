@@ -118,6 +118,15 @@ func OpenVault(dir string, passphrase func() (string, error), caches []IdentityC
 	return v, v.load()
 }
 
+// reload reads vault.json again while this process has not seen one: another process may have
+// made the vault since this one opened it, and its records are named with that vault's salt.
+func (v *Vault) reload() error {
+	if v.Exists() {
+		return nil
+	}
+	return v.load()
+}
+
 // load reads vault.json; a missing one leaves the vault absent.
 func (v *Vault) load() error {
 	data, err := os.ReadFile(filepath.Join(v.dir, "vault.json"))
@@ -270,6 +279,12 @@ func (v *Vault) fileFor(key string) string {
 
 // Get implements keyring.Keyring. A missing record never asks for the passphrase.
 func (v *Vault) Get(key string) (keyring.Item, error) {
+	if err := v.reload(); err != nil {
+		return keyring.Item{}, err
+	}
+	if !v.Exists() {
+		return keyring.Item{}, keyring.ErrKeyNotFound
+	}
 	path := v.fileFor(key)
 	it, err := v.readRecord(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -353,11 +368,8 @@ func (v *Vault) GetMetadata(string) (keyring.Metadata, error) {
 // Set implements keyring.Keyring: it needs only the public recipient (and, for the very first
 // write, the passphrase that will guard the new vault).
 func (v *Vault) Set(item keyring.Item) error {
-	if !v.Exists() {
-		// Another process may have made the vault since this one looked.
-		if err := v.load(); err != nil {
-			return err
-		}
+	if err := v.reload(); err != nil {
+		return err
 	}
 	if !v.Exists() {
 		if err := v.create(); err != nil {
@@ -386,6 +398,12 @@ func (v *Vault) Set(item keyring.Item) error {
 
 // Remove implements keyring.Keyring.
 func (v *Vault) Remove(key string) error {
+	if err := v.reload(); err != nil {
+		return err
+	}
+	if !v.Exists() {
+		return keyring.ErrKeyNotFound
+	}
 	v.forget(v.fileFor(key))
 	err := os.Remove(v.fileFor(key))
 	if errors.Is(err, os.ErrNotExist) {
@@ -396,6 +414,9 @@ func (v *Vault) Remove(key string) error {
 
 // Keys implements keyring.Keyring: names are hashes, so each record is opened.
 func (v *Vault) Keys() ([]string, error) {
+	if err := v.reload(); err != nil || !v.Exists() {
+		return nil, err
+	}
 	dir := filepath.Join(v.dir, "records")
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -227,5 +228,55 @@ func TestMigrateFileToVault(t *testing.T) {
 	}
 	if r := v.Run("", "tok", "list", "--json"); !strings.Contains(r.Stdout, `"platform": "codeocean"`) {
 		t.Fatalf("migrate lost record data: %s", r.Stdout)
+	}
+}
+
+// TestVaultConcurrentFirstUse: tok set processes started together on a vault that does not
+// exist yet (four accounts on one host, four hosts of their own) all keep their record, in
+// each of 10 rounds (design.md invariant 11). A process that opened the store before another
+// made vault.json must still find the records that one wrote.
+func TestVaultConcurrentFirstUse(t *testing.T) {
+	users := []string{"alice", "bob", "carol", "dave"}
+	for round := 0; round < 10; round++ {
+		e := testenv.NewEnv(t)
+		e.Vars["TOK_BACKEND"] = "vault"
+		e.Vars["TOK_VAULT_CACHE"] = "agent"
+		e.Vars["TOK_AGENT_INTERVAL"] = "200ms"
+		writers := e.With(map[string]string{"TOK_FILE_PASSPHRASE": "vault pass"})
+		var wg sync.WaitGroup
+		results := make([]testenv.Result, 2*len(users))
+		for i, u := range users {
+			wg.Add(2)
+			go func(i int, u string) {
+				defer wg.Done()
+				results[i] = writers.Run("secret-"+u, "tok", "set", "https://shared.example.org", "--username", u)
+			}(i, u)
+			go func(i int) {
+				defer wg.Done()
+				results[len(users)+i] = writers.Run(fmt.Sprintf("own-%d", i), "tok", "set", fmt.Sprintf("https://own%d.example.org", i))
+			}(i)
+		}
+		wg.Wait()
+		for i, r := range results {
+			if r.Code != 0 || !strings.Contains(r.Stderr, "Stored") {
+				t.Fatalf("round %d, writer %d: exit %d: %s", round, i, r.Code, r.Stderr)
+			}
+		}
+		// One unlock (one scrypt) per round, so the reads below are cheap.
+		if r := writers.Run("", "tok", "unlock", "--timeout", "1m"); r.Code != 0 {
+			t.Fatalf("round %d: unlock: %s", round, r.Stderr)
+		}
+		for i, u := range users {
+			if r := e.Run("", "tok", "get", "https://shared.example.org", "--username", u); r.Stdout != "secret-"+u+"\n" {
+				t.Errorf("round %d: %s's record on the shared host: %q %q", round, u, r.Stdout, r.Stderr)
+			}
+			if r := e.Run("", "tok", "get", fmt.Sprintf("https://own%d.example.org", i)); r.Stdout != fmt.Sprintf("own-%d\n", i) {
+				t.Errorf("round %d: own%d: %q %q", round, i, r.Stdout, r.Stderr)
+			}
+		}
+		if r := e.Run("", "tok", "list", "--json"); strings.Count(r.Stdout, `"target"`) != 2*len(users) {
+			t.Fatalf("round %d: %d records listed, want %d: %s %s", round, strings.Count(r.Stdout, `"target"`), 2*len(users), r.Stdout, r.Stderr)
+		}
+		e.Run("", "tok", "lock")
 	}
 }
