@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
@@ -47,21 +49,13 @@ Examples:
 			if !v.Exists() {
 				return keychain.ErrNoVault
 			}
-			identity, err := v.Identity()
+			until := time.Now().Add(c.Duration("timeout"))
+			cache, err := v.KeepUnlocked(env.StoreOptions().VaultCaches, env.Paths.StateDir, until)
 			if err != nil {
 				return err
 			}
-			until := time.Now().Add(c.Duration("timeout"))
-			var failures []string
-			for _, cache := range env.StoreOptions().VaultCaches {
-				if err := cache.Keep(v.VaultID(), identity, until); err != nil {
-					failures = append(failures, cache.Name()+": "+err.Error())
-					continue
-				}
-				fmt.Fprintf(stdio.Stderr, "The vault is unlocked until %s (held by %s). tok lock locks it now.\n", until.Format("15:04 Mon 2 Jan"), cache.Name())
-				return nil
-			}
-			return fmt.Errorf("could not keep the vault unlocked (%v); TOK_FILE_PASSPHRASE or a prompt still work", failures)
+			fmt.Fprintf(stdio.Stderr, "The vault is unlocked until %s (held by %s). tok lock locks it now.\n", until.Format("15:04 Mon 2 Jan"), cache.Name())
+			return nil
 		},
 	}
 }
@@ -69,8 +63,13 @@ Examples:
 func lockCommand(stdio IO) *ucli.Command {
 	return &ucli.Command{
 		Name:        "lock",
-		Usage:       "forget the unlocked vault key (kernel keyring and tok agent)",
-		Description: "Example:\n   tok lock",
+		Usage:       "forget the unlocked vault key wherever tok can reach it (kernel keyring, every tok agent)",
+		Description: `Forgets the vault's unlocked key in the kernel keyring and in every tok agent this user can
+reach (this session's, one at /run/user/UID or in /tmp, and every agent tok unlock started from
+another session), whatever TOK_VAULT_CACHE says, and says which held it.
+
+Example:
+   tok lock`,
 		Action: func(c *ucli.Context) error {
 			env, v, err := openVault()
 			if err != nil {
@@ -79,12 +78,16 @@ func lockCommand(stdio IO) *ucli.Command {
 			if !v.Exists() {
 				return nil
 			}
-			for _, cache := range env.StoreOptions().VaultCaches {
-				if err := cache.Forget(v.VaultID()); err != nil {
-					return fmt.Errorf("%s: %w", cache.Name(), err)
-				}
+			held, err := v.LockEverywhere(os.Getenv("XDG_RUNTIME_DIR"), env.Paths.StateDir)
+			if len(held) > 0 {
+				fmt.Fprintf(stdio.Stderr, "Locked the vault: forgot its key in %s.\n", strings.Join(held, " and "))
 			}
-			fmt.Fprintln(stdio.Stderr, "The vault is locked.")
+			if err != nil {
+				return fmt.Errorf("the vault may still be unlocked: %w", err)
+			}
+			if len(held) == 0 {
+				fmt.Fprintln(stdio.Stderr, "The vault is locked: no kernel keyring key or tok agent tok can reach held it.")
+			}
 			return nil
 		},
 	}

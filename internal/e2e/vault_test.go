@@ -280,3 +280,49 @@ func TestVaultConcurrentFirstUse(t *testing.T) {
 		e.Run("", "tok", "lock")
 	}
 }
+
+// TestVaultLockReachesEveryCache: an unlock held by tok agent under one XDG_RUNTIME_DIR is
+// locked by tok lock run under another, or with TOK_VAULT_CACHE naming another cache, and tok
+// lock says what held the key; and the kernel keyring is locked whatever TOK_VAULT_CACHE says.
+func TestVaultLockReachesEveryCache(t *testing.T) {
+	e := vaultEnv(t, "agent")
+	pass := map[string]string{"TOK_FILE_PASSPHRASE": "vault pass"}
+	otherRun := filepath.Join(e.Dir, "other-run")
+	os.MkdirAll(otherRun, 0o700)
+	lockers := map[string]*testenv.Env{
+		"another XDG_RUNTIME_DIR": e.With(map[string]string{"XDG_RUNTIME_DIR": otherRun}),
+		"no XDG_RUNTIME_DIR":      e.With(map[string]string{"XDG_RUNTIME_DIR": ""}),
+		"TOK_VAULT_CACHE=keyctl":  e.With(map[string]string{"TOK_VAULT_CACHE": "keyctl"}),
+	}
+	for name, locker := range lockers {
+		if r := e.With(pass).Run("", "tok", "unlock", "--timeout", "1m"); r.Code != 0 || !strings.Contains(r.Stderr, "tok agent") {
+			t.Fatalf("%s: unlock: %s", name, r.Stderr)
+		}
+		if r := e.Run("", "tok", "get", "h0.example.org"); r.Stdout != "secret-0\n" {
+			t.Fatalf("%s: unlocked read: %q %q", name, r.Stdout, r.Stderr)
+		}
+		r := locker.Run("", "tok", "lock")
+		if r.Code != 0 || !strings.Contains(r.Stderr, "Locked the vault") || !strings.Contains(r.Stderr, filepath.Join(e.Vars["XDG_RUNTIME_DIR"], "tok", "agent.sock")) {
+			t.Fatalf("%s: tok lock: %d %q", name, r.Code, r.Stderr)
+		}
+		if r := e.Run("", "tok", "get", "h0.example.org"); r.Code == 0 || !strings.Contains(r.Stderr, "locked") {
+			t.Fatalf("%s: the first session still reads after tok lock: %q %q", name, r.Stdout, r.Stderr)
+		}
+		if r := locker.Run("", "tok", "lock"); r.Code != 0 || !strings.Contains(r.Stderr, "no kernel keyring key or tok agent") {
+			t.Fatalf("%s: a second tok lock: %d %q", name, r.Code, r.Stderr)
+		}
+	}
+	if !keyctlUsable(t) {
+		testenv.Require(t, false, "a usable kernel keyring (keyctl)")
+	}
+	keyctl := e.With(map[string]string{"TOK_VAULT_CACHE": "keyctl"})
+	if r := keyctl.With(pass).Run("", "tok", "unlock", "--timeout", "1m"); r.Code != 0 || !strings.Contains(r.Stderr, "kernel keyring") {
+		t.Fatalf("unlock into the kernel keyring: %s", r.Stderr)
+	}
+	if r := e.Run("", "tok", "lock"); r.Code != 0 || !strings.Contains(r.Stderr, "forgot its key in the kernel keyring") {
+		t.Fatalf("tok lock with TOK_VAULT_CACHE=agent left the kernel keyring: %d %q", r.Code, r.Stderr)
+	}
+	if r := keyctl.Run("", "tok", "get", "h0.example.org"); r.Code == 0 {
+		t.Fatal("the kernel keyring still held the key after tok lock")
+	}
+}
