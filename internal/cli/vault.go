@@ -62,8 +62,8 @@ Examples:
 
 func lockCommand(stdio IO) *ucli.Command {
 	return &ucli.Command{
-		Name:        "lock",
-		Usage:       "forget the unlocked vault key wherever tok can reach it (kernel keyring, every tok agent)",
+		Name:  "lock",
+		Usage: "forget the unlocked vault key wherever tok can reach it (kernel keyring, every tok agent)",
 		Description: `Forgets the vault's unlocked key in the kernel keyring and in every tok agent this user can
 reach (this session's, one at /run/user/UID or in /tmp, and every agent tok unlock started from
 another session), whatever TOK_VAULT_CACHE says, and says which held it.
