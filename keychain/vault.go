@@ -87,6 +87,9 @@ type Vault struct {
 	recipient  *age.X25519Recipient
 	identity   *age.X25519Identity
 	passphrase func() (string, error)
+	newPass    func(dir string) (string, error)
+	tries      int
+	stateDir   string
 	caches     []IdentityCache
 
 	mu     sync.Mutex
@@ -114,7 +117,14 @@ func (v *Vault) Dir() string { return v.dir }
 // OpenVault opens the vault in dir. A vault that does not exist yet reads as empty and is
 // created (which needs the passphrase) by the first write.
 func OpenVault(dir string, passphrase func() (string, error), caches []IdentityCache) (*Vault, error) {
-	v := &Vault{dir: dir, passphrase: passphrase, caches: caches}
+	return OpenVaultWith(Options{VaultDir: dir, Passphrase: passphrase, VaultCaches: caches})
+}
+
+// OpenVaultWith opens the vault in opts.VaultDir with the passphrase sources, caches and
+// local state opts names.
+func OpenVaultWith(opts Options) (*Vault, error) {
+	v := &Vault{dir: opts.VaultDir, passphrase: opts.Passphrase, newPass: opts.NewPassphrase, tries: opts.PassphraseTries,
+		stateDir: opts.VaultStateDir, caches: opts.VaultCaches}
 	return v, v.load()
 }
 
@@ -152,7 +162,16 @@ func (v *Vault) load() error {
 }
 
 func (v *Vault) create() error {
-	pass, err := v.passphrase()
+	ask := v.newPass
+	if ask == nil {
+		ask = func(string) (string, error) {
+			if v.passphrase == nil {
+				return "", ErrNoPassphrase
+			}
+			return v.passphrase()
+		}
+	}
+	pass, err := ask(v.dir)
 	if err != nil {
 		return fmt.Errorf("creating the vault: %w", err)
 	}
@@ -207,6 +226,44 @@ func sealIdentity(identity, passphrase string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// ChangePassphrase seals the vault's identity with a new passphrase, once the current one has
+// opened it. Only vault.json changes (records are encrypted to the identity's recipient, which
+// stays), and it is replaced all at once (temp file, fsync, rename): a crash leaves the old
+// passphrase working. The caller holds the store's write lock.
+func (v *Vault) ChangePassphrase(current, next string) error {
+	if err := v.load(); err != nil {
+		return err
+	}
+	if !v.Exists() {
+		return ErrNoVault
+	}
+	identity, err := v.UnlockWithPassphrase(current)
+	if err != nil {
+		return err
+	}
+	if next == "" {
+		return errors.New("an empty passphrase protects nothing; nothing was changed")
+	}
+	sealed, err := sealIdentity(identity, next)
+	if err != nil {
+		return err
+	}
+	meta := v.meta
+	meta.Identity = sealed
+	data, err := json.MarshalIndent(meta, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := writeMeta(filepath.Join(v.dir, "vault.json"), data, 0o600); err != nil {
+		return fmt.Errorf("writing the vault's vault.json (the old passphrase still works): %w", err)
+	}
+	v.meta = meta
+	return nil
+}
+
+// writeMeta replaces vault.json; a variable so a test can interrupt it.
+var writeMeta = atomicfile.Write
+
 // UnlockWithPassphrase decrypts the vault's identity. A wrong passphrase is ErrWrongPassphrase.
 func (v *Vault) UnlockWithPassphrase(pass string) (string, error) {
 	sealed := v.meta.Identity
@@ -253,15 +310,19 @@ func (v *Vault) unlock() error {
 	if v.passphrase == nil {
 		return fmt.Errorf("%w: run tok unlock, or set TOK_FILE_PASSPHRASE", ErrVaultLocked)
 	}
-	pass, err := v.passphrase()
-	if errors.Is(err, ErrNoPassphrase) {
-		return fmt.Errorf("%w: run tok unlock (once per session), or set TOK_FILE_PASSPHRASE", ErrVaultLocked)
+	for try := 1; ; try++ {
+		pass, err := v.passphrase()
+		if errors.Is(err, ErrNoPassphrase) {
+			return fmt.Errorf("%w: run tok unlock (once per session), or set TOK_FILE_PASSPHRASE", ErrVaultLocked)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = v.UnlockWithPassphrase(pass)
+		if !errors.Is(err, ErrWrongPassphrase) || try >= v.tries {
+			return err
+		}
 	}
-	if err != nil {
-		return err
-	}
-	_, err = v.UnlockWithPassphrase(pass)
-	return err
 }
 
 // Identity returns the unlocked identity (unlocking if needed), for tok unlock to cache.

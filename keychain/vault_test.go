@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/99designs/keyring"
+
+	"github.com/tok-dev/tok/internal/atomicfile"
 )
 
 // TestVaultListingThenReadingDecryptsOnce proves the Store's list-then-read pattern reuses what
@@ -145,5 +147,52 @@ func BenchmarkLookupVault(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestVaultChangePassphrase: the new passphrase opens the vault and the old one does not; a
+// write of vault.json that fails before its rename (a crash) leaves the old one working.
+func TestVaultChangePassphrase(t *testing.T) {
+	dir := t.TempDir()
+	v, err := OpenVault(dir, func() (string, error) { return "old", nil }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Set(keyring.Item{Key: "tok:https://a.example", Data: []byte("one")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.ChangePassphrase("wrong", "new"); !errors.Is(err, ErrWrongPassphrase) {
+		t.Fatalf("ChangePassphrase with a wrong current passphrase = %v", err)
+	}
+
+	// Crash: the temp file is written and synced, the rename never happens.
+	writeMeta = func(path string, data []byte, perm os.FileMode) error {
+		if err := os.WriteFile(path+".tmp-crash", data, perm); err != nil {
+			return err
+		}
+		return errors.New("killed")
+	}
+	err = v.ChangePassphrase("old", "new")
+	writeMeta = atomicfile.Write
+	if err == nil {
+		t.Fatal("an interrupted ChangePassphrase reported success")
+	}
+	opens := func(pass string) bool {
+		fresh, err := OpenVault(dir, func() (string, error) { return pass, nil }, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		it, err := fresh.Get("tok:https://a.example")
+		return err == nil && string(it.Data) == "one"
+	}
+	if !opens("old") || opens("new") {
+		t.Fatal("after an interrupted change the old passphrase must open the vault, the new one not")
+	}
+
+	if err := v.ChangePassphrase("old", "new"); err != nil {
+		t.Fatal(err)
+	}
+	if opens("old") || !opens("new") {
+		t.Fatal("after the change the new passphrase must open the vault, the old one not")
 	}
 }

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -15,8 +17,6 @@ import (
 // DefaultUnlockTimeout is how long tok unlock keeps the vault open: a working day.
 const DefaultUnlockTimeout = 10 * time.Hour
 
-// openVault opens the vault whatever the chosen backend (unlock, lock and migrate are about
-// the vault itself).
 // openVault loads the environment and opens its vault (whatever backend is chosen).
 func openVault() (*setup.Env, *keychain.Vault, error) {
 	env, err := loadEnv()
@@ -24,7 +24,7 @@ func openVault() (*setup.Env, *keychain.Vault, error) {
 		return nil, nil, err
 	}
 	opts := env.StoreOptions()
-	v, err := keychain.OpenVault(opts.VaultDir, opts.Passphrase, opts.VaultCaches)
+	v, err := keychain.OpenVaultWith(opts)
 	return env, v, err
 }
 
@@ -37,10 +37,18 @@ the kernel keyring (Linux, with the kernel's own timeout) or, where that is refu
 (a small process on a 0700 socket in $XDG_RUNTIME_DIR that answers only you and exits when it
 holds nothing). Then git, docker and tok exec read without prompts.
 
+On a terminal a mistyped passphrase may be given again (three tries). Without one (a script,
+ssh without -t), --passphrase-stdin reads it as one line from standard input, as docker login
+does.
+
 Examples:
    tok unlock                   # for a working day (10h)
-   tok unlock --timeout 2h`,
-		Flags: []ucli.Flag{&ucli.DurationFlag{Name: "timeout", Value: DefaultUnlockTimeout, Usage: "how long the vault stays unlocked"}},
+   tok unlock --timeout 2h
+   printf '%s\n' "$PASS" | tok unlock --passphrase-stdin`,
+		Flags: []ucli.Flag{
+			&ucli.DurationFlag{Name: "timeout", Value: DefaultUnlockTimeout, Usage: "how long the vault stays unlocked"},
+			&ucli.BoolFlag{Name: "passphrase-stdin", Usage: "read the passphrase as one line from standard input"},
+		},
 		Action: func(c *ucli.Context) error {
 			env, v, err := openVault()
 			if err != nil {
@@ -49,8 +57,20 @@ Examples:
 			if !v.Exists() {
 				return keychain.ErrNoVault
 			}
+			if c.Bool("passphrase-stdin") {
+				pass, err := readPassphraseLine(bufio.NewReader(stdio.Stdin))
+				if err != nil {
+					return fmt.Errorf("tok unlock --passphrase-stdin reads the passphrase as one line: %w", err)
+				}
+				if _, err := v.UnlockWithPassphrase(pass); err != nil {
+					return err
+				}
+			}
 			until := time.Now().Add(c.Duration("timeout"))
 			cache, err := v.KeepUnlocked(env.StoreOptions().VaultCaches, env.Paths.StateDir, until)
+			if errors.Is(err, keychain.ErrVaultLocked) {
+				return noTerminal(keychain.ErrNoPassphrase, "tok unlock")
+			}
 			if err != nil {
 				return err
 			}
