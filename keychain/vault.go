@@ -55,6 +55,10 @@ type vaultItem struct {
 	Data        []byte `json:"data"`
 	Label       string `json:"label,omitempty"`
 	Description string `json:"description,omitempty"`
+	// Seq counts writes of this record; MAC authenticates it (see vault_auth.go). A record
+	// written while the vault was locked has no MAC.
+	Seq uint64 `json:"seq,omitempty"`
+	MAC []byte `json:"mac,omitempty"`
 }
 
 // IdentityCache keeps an unlocked vault identity for a while (the kernel keyring, tok agent),
@@ -91,6 +95,8 @@ type Vault struct {
 	tries      int
 	stateDir   string
 	caches     []IdentityCache
+	id         string // VaultID
+	trusted    bool   // the recipient is pinned and the ledger set up, in this process
 
 	mu     sync.Mutex
 	opened map[string]openedRecord // by file path; see readRecord
@@ -105,10 +111,34 @@ type openedRecord struct {
 // Exists reports whether the vault has been created.
 func (v *Vault) Exists() bool { return v.recipient != nil }
 
-// VaultID names a vault in caches: a hash of its recipient.
+// VaultID names a vault in caches and in its local state: a hash of its directory (the real
+// path), not of anything in vault.json, so a vault.json replaced by someone else is still
+// checked against the key unlocked for this directory.
 func (v *Vault) VaultID() string {
-	sum := sha256.Sum256([]byte(v.meta.Recipient))
-	return hex.EncodeToString(sum[:8])
+	if v.id == "" {
+		sum := sha256.Sum256([]byte("tok vault\x00" + realPath(v.dir)))
+		v.id = hex.EncodeToString(sum[:8])
+	}
+	return v.id
+}
+
+// realPath is path made absolute with the symbolic links of its longest existing ancestor
+// resolved, so it names a directory the same way before and after the directory is made.
+func realPath(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return path
+	}
+	rest := ""
+	for dir := abs; ; dir = filepath.Dir(dir) {
+		if real, err := filepath.EvalSymlinks(dir); err == nil {
+			return filepath.Join(real, rest)
+		}
+		if dir == filepath.Dir(dir) {
+			return abs
+		}
+		rest = filepath.Join(filepath.Base(dir), rest)
+	}
 }
 
 // Dir is the vault's directory.
@@ -205,7 +235,10 @@ func (v *Vault) create() error {
 		return err
 	}
 	v.meta, v.recipient, v.identity = meta, id.Recipient(), id
-	return nil
+	for _, c := range v.caches {
+		c.Forget(v.VaultID()) // a key kept for an earlier vault in this directory
+	}
+	return v.trust()
 }
 
 func sealIdentity(identity, passphrase string) ([]byte, error) {
@@ -275,6 +308,9 @@ func (v *Vault) UnlockWithPassphrase(pass string) (string, error) {
 	if err != nil {
 		var noMatch *age.NoIdentityMatchError
 		if errors.As(err, &noMatch) || strings.Contains(err.Error(), "incorrect passphrase") {
+			if p := v.pinned(); p != "" && p != v.meta.Recipient {
+				return "", fmt.Errorf("%w: your passphrase does not open it, and its recipient is not the one this machine pinned in %s. Restore vault.json from a backup", ErrVaultReplaced, v.localDir())
+			}
 			return "", fmt.Errorf("%w for the vault in %s: give the passphrase it was created with (TOK_FILE_PASSPHRASE or the prompt)", ErrWrongPassphrase, v.dir)
 		}
 		return "", fmt.Errorf("the vault's identity in %s is damaged: %v", v.dir, err)
@@ -285,10 +321,11 @@ func (v *Vault) UnlockWithPassphrase(pass string) (string, error) {
 	}
 	id, err := age.ParseX25519Identity(string(out))
 	if err != nil || id.Recipient().String() != v.meta.Recipient {
-		return "", fmt.Errorf("the vault's identity in %s does not match its recipient", v.dir)
+		return "", fmt.Errorf("%w: the key sealed in it does not match its recipient (the key records are encrypted to), so one of them is someone else's. Restore vault.json from a backup", ErrVaultReplaced)
 	}
 	v.identity = id
-	return id.String(), nil
+	// The passphrase opened vault.json's own key: it is the user's vault; pin it.
+	return id.String(), v.trust()
 }
 
 // unlock makes the identity available: a cache first, then the passphrase.
@@ -299,13 +336,8 @@ func (v *Vault) unlock() error {
 	if !v.Exists() {
 		return ErrNoVault
 	}
-	for _, c := range v.caches {
-		if s, _, err := c.Load(v.VaultID()); err == nil {
-			if id, err := age.ParseX25519Identity(s); err == nil && id.Recipient().String() == v.meta.Recipient {
-				v.identity = id
-				return nil
-			}
-		}
+	if id, err := v.heldIdentity(); id != nil || err != nil {
+		return err
 	}
 	if v.passphrase == nil {
 		return fmt.Errorf("%w: run tok unlock, or set TOK_FILE_PASSPHRASE", ErrVaultLocked)
@@ -388,6 +420,9 @@ func (v *Vault) readRecord(path string) (vaultItem, error) {
 	if err != nil {
 		return vaultItem{}, err
 	}
+	if err := v.verify(path, sealed, it); err != nil {
+		return vaultItem{}, err
+	}
 	v.mu.Lock()
 	if v.opened == nil {
 		v.opened = map[string]openedRecord{}
@@ -437,7 +472,37 @@ func (v *Vault) Set(item keyring.Item) error {
 			return err
 		}
 	}
-	plain, err := json.Marshal(vaultItem{Key: item.Key, Data: item.Data, Label: item.Label, Description: item.Description})
+	// With the key at hand (this process or a cache): check vault.json belongs to it, and
+	// authenticate the record. Without: check vault.json's recipient is the pinned one.
+	id, err := v.heldIdentity()
+	if err != nil {
+		return err
+	}
+	if id == nil {
+		if err := v.checkPin(); err != nil {
+			return err
+		}
+	}
+	path := v.fileFor(item.Key)
+	it := vaultItem{Key: item.Key, Data: item.Data, Label: item.Label, Description: item.Description}
+	var prev ledgerEntry
+	if v.localDir() != "" {
+		prev, _ = v.readLedger(path)
+	}
+	it.Seq = prev.seq + 1
+	sums := prev.sums
+	if id != nil {
+		if old, err := v.readRecord(path); err == nil {
+			if old.Seq >= it.Seq {
+				it.Seq = old.Seq + 1
+			}
+			if cur, err := os.ReadFile(path); err == nil {
+				sums = append(sums, sha256.Sum256(cur))
+			}
+		}
+		it.MAC = recordMAC(macKey(id), it)
+	}
+	plain, err := json.Marshal(it)
 	if err != nil {
 		return err
 	}
@@ -453,8 +518,22 @@ func (v *Vault) Set(item keyring.Item) error {
 	if err := os.MkdirAll(filepath.Join(v.dir, "records"), 0o700); err != nil {
 		return err
 	}
-	v.forget(v.fileFor(item.Key))
-	return atomicfile.Write(v.fileFor(item.Key), buf.Bytes(), 0o600)
+	sum := sha256.Sum256(buf.Bytes())
+	if v.localDir() != "" {
+		// The ledger names the old file and the new one until the new one is in place, so a
+		// crash in between leaves a record that reads (the old one, or the new).
+		if err := v.writeLedger(path, ledgerEntry{seq: it.Seq, sums: append(sums, sum)}); err != nil {
+			return fmt.Errorf("noting the write in %s: %w", v.localDir(), err)
+		}
+	}
+	v.forget(path)
+	if err := atomicfile.Write(path, buf.Bytes(), 0o600); err != nil {
+		return err
+	}
+	if v.localDir() != "" {
+		return v.writeLedger(path, ledgerEntry{seq: it.Seq, sums: [][32]byte{sum}})
+	}
+	return nil
 }
 
 // Remove implements keyring.Keyring.
@@ -469,6 +548,9 @@ func (v *Vault) Remove(key string) error {
 	err := os.Remove(v.fileFor(key))
 	if errors.Is(err, os.ErrNotExist) {
 		return keyring.ErrKeyNotFound
+	}
+	if err == nil && v.localDir() != "" {
+		os.Remove(v.ledgerPath(v.fileFor(key)))
 	}
 	return err
 }
@@ -496,7 +578,7 @@ func (v *Vault) Keys() ([]string, error) {
 		if errors.Is(err, os.ErrNotExist) {
 			continue // removed while we listed
 		}
-		if errors.Is(err, ErrVaultLocked) || errors.Is(err, ErrWrongPassphrase) {
+		if errors.Is(err, ErrVaultLocked) || errors.Is(err, ErrWrongPassphrase) || errors.Is(err, ErrVaultReplaced) {
 			return nil, err
 		}
 		if err != nil || v.fileFor(it.Key) != path {

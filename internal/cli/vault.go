@@ -66,11 +66,14 @@ Examples:
 					return err
 				}
 			}
+			if _, err := v.Identity(); errors.Is(err, keychain.ErrVaultLocked) {
+				return noTerminal(keychain.ErrNoPassphrase, "tok unlock")
+			} else if err != nil {
+				return err
+			}
+			// The timeout counts from the moment the key is open.
 			until := time.Now().Add(c.Duration("timeout"))
 			cache, err := v.KeepUnlocked(env.StoreOptions().VaultCaches, env.Paths.StateDir, until)
-			if errors.Is(err, keychain.ErrVaultLocked) {
-				return noTerminal(keychain.ErrNoPassphrase, "tok unlock")
-			}
 			if err != nil {
 				return err
 			}
