@@ -445,7 +445,7 @@ func (v *Vault) open(sealed []byte, path string) (vaultItem, error) {
 		}
 	}
 	if err != nil {
-		return vaultItem{}, fmt.Errorf("the vault record %s is damaged or was tampered with (%v); delete it and store the token again", filepath.Base(path), err)
+		return vaultItem{}, fmt.Errorf("the vault record %s is damaged or was %w (%v); remove it with tok delete and store the token again", filepath.Base(path), errRecordRefused, err)
 	}
 	return it, nil
 }

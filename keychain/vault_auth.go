@@ -45,8 +45,14 @@ import (
 // ErrVaultReplaced means vault.json is not the vault this machine knows.
 var ErrVaultReplaced = errors.New("the vault's vault.json was replaced")
 
-// errRecordRefused marks a record that failed the checks above; its text says "tampered".
-var errRecordRefused = errors.New("tampered with")
+// errRecordRefused marks a record that failed the checks above; its text says "tampered". It
+// is a damaged record to the Store: never overwritten unasked, removed by tok delete.
+var errRecordRefused error = refusedError{}
+
+type refusedError struct{}
+
+func (refusedError) Error() string        { return "tampered with" }
+func (refusedError) Is(target error) bool { return target == ErrDamagedRecord }
 
 // macKey derives the record authenticator's key from the vault's identity.
 func macKey(id *age.X25519Identity) []byte {
@@ -226,7 +232,7 @@ func (v *Vault) verify(path string, sealed []byte, it vaultItem) error {
 	if it.MAC != nil {
 		authentic = hmac.Equal(it.MAC, recordMAC(macKey(v.identity), it))
 		if !authentic {
-			return fmt.Errorf("the vault record %s was %w: its authenticator does not match; delete it and store the token again", filepath.Base(path), errRecordRefused)
+			return fmt.Errorf("the vault record %s was %w: its authenticator does not match; remove it with tok delete and store the token again", filepath.Base(path), errRecordRefused)
 		}
 	}
 	if v.localDir() == "" {
@@ -243,9 +249,9 @@ func (v *Vault) verify(path string, sealed []byte, it vaultItem) error {
 	case authentic && (!known || it.Seq > e.seq):
 		return nil // written with the key, newer than what this machine wrote here
 	case authentic:
-		return fmt.Errorf("the vault record %s was %w: it is an older copy (write %d) than the one this machine wrote (write %d), i.e. rolled back; store the token again", filepath.Base(path), errRecordRefused, it.Seq, e.seq)
+		return fmt.Errorf("the vault record %s was %w: it is an older copy (write %d) than the one this machine wrote (write %d), i.e. rolled back; remove it with tok delete and store the token again", filepath.Base(path), errRecordRefused, it.Seq, e.seq)
 	default:
-		return fmt.Errorf("the vault record %s was %w: this machine did not write it and it carries no authenticator (planted, or replaced by an older copy); delete it and store the token again", filepath.Base(path), errRecordRefused)
+		return fmt.Errorf("the vault record %s was %w: this machine did not write it and it carries no authenticator (planted, or replaced by an older copy); remove it with tok delete and store the token again", filepath.Base(path), errRecordRefused)
 	}
 }
 

@@ -1,7 +1,11 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math/rand"
 	"os"
@@ -13,7 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"filippo.io/age"
+
 	"github.com/tok-dev/tok/internal/testenv"
+	"github.com/tok-dev/tok/keychain"
 )
 
 // vaultEnv is an environment on the default backend with no OS keychain: the vault. The
@@ -324,5 +331,101 @@ func TestVaultLockReachesEveryCache(t *testing.T) {
 	}
 	if r := keyctl.Run("", "tok", "get", "h0.example.org"); r.Code == 0 {
 		t.Fatal("the kernel keyring still held the key after tok lock")
+	}
+}
+
+// TestVaultAgainstADirectoryWriter: someone who can write the vault's directory, but holds
+// neither the passphrase nor the unlocked key, cannot get git to take a record they planted
+// or an older (revoked) copy of one, nor make git store, tok set or an unlock use their
+// vault.json (so that writes would be encrypted to their key).
+func TestVaultAgainstADirectoryWriter(t *testing.T) {
+	e := vaultEnv(t, "agent")
+	pass := map[string]string{"TOK_FILE_PASSPHRASE": "vault pass"}
+	vaultDir := filepath.Join(e.Vars["XDG_DATA_HOME"], "tok", "vault")
+	if r := e.With(pass).Run("", "tok", "unlock", "--timeout", "2m"); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	fill := func(host string) testenv.Result {
+		return e.Run("protocol=https\nhost="+host+"\n", "git-credential-tok", "get")
+	}
+	var meta struct{ Recipient, Salt string }
+	metaData, _ := os.ReadFile(filepath.Join(vaultDir, "vault.json"))
+	json.Unmarshal(metaData, &meta)
+	recordFile := func(host string) string {
+		sum := sha256.Sum256([]byte(meta.Salt + "\x00" + keychain.Target{Scheme: "https", Host: host}.Key()))
+		return filepath.Join(vaultDir, "records", hex.EncodeToString(sum[:16])+".age")
+	}
+
+	// Planted: made from what the directory shows (recipient, salt) and tok's formats.
+	recipient, err := age.ParseX25519Recipient(meta.Recipient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, host := range []string{"planted.example.org", "h1.example.org"} {
+		data, _ := keychain.Record{Secret: "attacker-token", Target: "https://" + host}.Encode()
+		plain, _ := json.Marshal(map[string]any{"key": keychain.Target{Scheme: "https", Host: host}.Key(), "data": data})
+		var buf bytes.Buffer
+		w, _ := age.Encrypt(&buf, recipient)
+		w.Write(plain)
+		w.Close()
+		if err := os.WriteFile(recordFile(host), buf.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if r := fill(host); strings.Contains(r.Stdout, "attacker-token") || !strings.Contains(r.Stderr, "tampered") {
+			t.Fatalf("git got a planted record for %s: %q %q", host, r.Stdout, r.Stderr)
+		}
+	}
+	// Not overwritten unasked, removed by tok delete.
+	if r := e.Run("secret-1", "tok", "set", "https://h1.example.org"); r.Code == 0 || !strings.Contains(r.Stderr, "tok delete") {
+		t.Fatalf("storing over a planted record: %d %s", r.Code, r.Stderr)
+	}
+	if r := e.Run("", "tok", "delete", "https://h1.example.org"); r.Code != 0 {
+		t.Fatalf("deleting a planted record: %s", r.Stderr)
+	}
+	if r := e.Run("secret-1", "tok", "set", "https://h1.example.org"); r.Code != 0 {
+		t.Fatalf("storing after deleting a planted record: %s", r.Stderr)
+	}
+
+	// Rolled back: the revoked token's file put back after a new one was stored.
+	revoked, _ := os.ReadFile(recordFile("h2.example.org"))
+	if r := e.Run("new-token", "tok", "set", "https://h2.example.org"); r.Code != 0 {
+		t.Fatalf("tok set: %s", r.Stderr)
+	}
+	if r := fill("h2.example.org"); !strings.Contains(r.Stdout, "password=new-token") {
+		t.Fatalf("after tok set: %q %q", r.Stdout, r.Stderr)
+	}
+	os.WriteFile(recordFile("h2.example.org"), revoked, 0o600)
+	if r := fill("h2.example.org"); strings.Contains(r.Stdout, "secret-2") || !strings.Contains(r.Stderr, "older copy") {
+		t.Fatalf("git got a rolled-back record: %q %q", r.Stdout, r.Stderr)
+	}
+
+	// vault.json swapped for one whose key the attacker holds.
+	attacker := testenv.NewEnv(t)
+	attacker.Vars["TOK_BACKEND"] = "vault"
+	if r := attacker.With(map[string]string{"TOK_FILE_PASSPHRASE": "attacker"}).Run("x", "tok", "set", "https://x.example.org"); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	theirs, _ := os.ReadFile(filepath.Join(attacker.Vars["XDG_DATA_HOME"], "tok", "vault", "vault.json"))
+	os.WriteFile(filepath.Join(vaultDir, "vault.json"), theirs, 0o600)
+	before := dirSnapshot(t, filepath.Join(vaultDir, "records"))
+	gitStore := "protocol=https\nhost=h0.example.org\nusername=x\npassword=would-go-to-the-attacker\n"
+	for name, r := range map[string]testenv.Result{
+		"git store, unlocked": e.Run(gitStore, "git-credential-tok", "store"),
+		"tok set, unlocked":   e.Run("would-go-to-the-attacker", "tok", "set", "https://h0.example.org"),
+		"git store, locked":   e.With(map[string]string{"TOK_VAULT_CACHE": "none"}).Run(gitStore, "git-credential-tok", "store"),
+		"tok set, locked":     e.With(map[string]string{"TOK_VAULT_CACHE": "none"}).Run("would-go-to-the-attacker", "tok", "set", "https://h0.example.org"),
+		"unlock, passphrase":  e.With(map[string]string{"TOK_VAULT_CACHE": "none", "TOK_FILE_PASSPHRASE": "vault pass"}).Run("", "tok", "unlock"),
+		"tok list, unlocked":  e.Run("", "tok", "list"),
+	} {
+		if r.Code == 0 || !strings.Contains(r.Stderr, "vault.json was replaced") {
+			t.Errorf("%s with a swapped vault.json: %d %q", name, r.Code, r.Stderr)
+		}
+	}
+	if after := dirSnapshot(t, filepath.Join(vaultDir, "records")); after != before {
+		t.Errorf("a write reached the vault with a swapped vault.json")
+	}
+	os.WriteFile(filepath.Join(vaultDir, "vault.json"), metaData, 0o600)
+	if r := fill("h0.example.org"); !strings.Contains(r.Stdout, "password=secret-0") {
+		t.Fatalf("after restoring vault.json: %q %q", r.Stdout, r.Stderr)
 	}
 }
