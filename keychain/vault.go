@@ -38,9 +38,10 @@ var (
 )
 
 // vaultMeta is vault.json: what a writer needs without the passphrase (the public recipient,
-// a salt for record file names) and the identity sealed with the passphrase. One file, made
-// once and never rewritten, so a vault can never end up with a recipient and an identity that
-// do not belong together.
+// a salt for record file names) and the identity sealed with the passphrase. One file, so a
+// vault can never end up with a recipient and an identity that do not belong together; made
+// once, and replaced whole only by tok passwd (the same identity sealed anew). Nothing in it is
+// trusted on its own: see vault_auth.go.
 type vaultMeta struct {
 	Version   int       `json:"version"`
 	Recipient string    `json:"recipient"`
