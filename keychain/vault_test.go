@@ -436,3 +436,24 @@ func TestVaultAdoptsAnOlderToksRecords(t *testing.T) {
 		t.Fatalf("a record replaced after adoption = %v; want it refused", err)
 	}
 }
+
+// TestVaultOpenedBeforeItExisted: a process that opened the vault before another made it
+// finds that one's records and writes beside them (record names depend on vault.json's salt).
+func TestVaultOpenedBeforeItExisted(t *testing.T) {
+	dir, state := t.TempDir(), t.TempDir()
+	early := openTestVault(t, dir, state, "pw")
+	maker := openTestVault(t, dir, state, "pw")
+	if err := maker.Set(keyring.Item{Key: "tok:https://a.example", Data: []byte("one")}); err != nil {
+		t.Fatal(err)
+	}
+	if it, err := early.Get("tok:https://a.example"); err != nil || string(it.Data) != "one" {
+		t.Fatalf("Get by a process that opened the vault before it existed = %q, %v", it.Data, err)
+	}
+	if err := early.Set(keyring.Item{Key: "tok:https://b.example", Data: []byte("two")}); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := openTestVault(t, dir, state, "pw").Keys()
+	if err != nil || len(keys) != 2 {
+		t.Fatalf("Keys = %v, %v; want both records", keys, err)
+	}
+}
