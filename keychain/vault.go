@@ -551,7 +551,9 @@ func (v *Vault) Remove(key string) error {
 		return keyring.ErrKeyNotFound
 	}
 	if err == nil && v.localDir() != "" {
-		os.Remove(v.ledgerPath(v.fileFor(key)))
+		// The write count stays (with no file), so an older copy put back is still refused.
+		prev, _ := v.readLedger(v.fileFor(key))
+		v.writeLedger(v.fileFor(key), ledgerEntry{seq: prev.seq})
 	}
 	return err
 }

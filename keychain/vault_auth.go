@@ -160,7 +160,8 @@ func (v *Vault) adopt() error {
 }
 
 // ledgerEntry is what this machine last wrote to a record file: its sequence number and the
-// hash of the file (two while a write is under way: the old file's and the new one's).
+// hash of the file (two while a write is under way: the old file's and the new one's; none
+// once tok deleted the record).
 type ledgerEntry struct {
 	seq  uint64
 	sums [][32]byte
@@ -176,7 +177,7 @@ func (v *Vault) readLedger(name string) (ledgerEntry, bool) {
 		return ledgerEntry{}, false
 	}
 	f := strings.Fields(string(data))
-	if len(f) < 2 {
+	if len(f) < 1 {
 		return ledgerEntry{}, false
 	}
 	var e ledgerEntry

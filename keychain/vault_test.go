@@ -399,6 +399,22 @@ func TestVaultRefusesRolledBackRecord(t *testing.T) {
 			}
 		})
 	}
+	// Deleted, then an older authenticated copy put back: still refused.
+	key := "tok:https://unlocked.example"
+	path := v.fileFor(key)
+	os.Remove(path)
+	if err := openTestVault(t, dir, state, "", held).Set(keyring.Item{Key: key, Data: []byte("current token")}); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := os.ReadFile(path)
+	if err := openTestVault(t, dir, state, "", held).Remove(key); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(path, old, 0o600)
+	if _, err := openTestVault(t, dir, state, "", held).Get(key); !errors.Is(err, errRecordRefused) {
+		t.Fatalf("an older copy put back after tok delete = %v; want it refused", err)
+	}
+
 	// Another machine writes with the key: this machine takes the newer record.
 	for _, data := range []string{"first", "second"} {
 		if err := openTestVault(t, dir, state, "", held).Set(keyring.Item{Key: "tok:https://shared.example", Data: []byte(data)}); err != nil {
