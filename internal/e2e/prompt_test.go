@@ -1,9 +1,10 @@
+//go:build !windows
+
 package e2e
 
 import (
 	"context"
 	"errors"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -241,18 +242,4 @@ func TestVaultPasswd(t *testing.T) {
 	if r := e.With(map[string]string{"TOK_FILE_PASSPHRASE": "new pass"}).Run("", "tok", "get", "a.example.org"); r.Stdout != "s3cret\n" {
 		t.Fatalf("a mismatched tok passwd changed the passphrase: %q %q", r.Stdout, r.Stderr)
 	}
-}
-
-// dirSnapshot names each file of dir with its size and modification time.
-func dirSnapshot(t *testing.T, dir string) string {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	for _, en := range entries {
-		info, _ := en.Info()
-		b.WriteString(en.Name() + " " + info.ModTime().String() + "\n")
-	}
-	return b.String()
 }

@@ -429,3 +429,17 @@ func TestVaultAgainstADirectoryWriter(t *testing.T) {
 		t.Fatalf("after restoring vault.json: %q %q", r.Stdout, r.Stderr)
 	}
 }
+
+// dirSnapshot names each file of dir with its size and modification time.
+func dirSnapshot(t *testing.T, dir string) string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, en := range entries {
+		info, _ := en.Info()
+		b.WriteString(en.Name() + " " + info.ModTime().String() + "\n")
+	}
+	return b.String()
+}
