@@ -15,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/tok-dev/tok/internal/atomicfile"
 )
 
 // Agent is tok agent: a small process holding unlocked vault identities in memory, reached on
@@ -284,4 +286,79 @@ func (a Agent) Serve(interval time.Duration) error {
 
 func agentCaches(runtimeDir string) []IdentityCache {
 	return []IdentityCache{Agent{Socket: DefaultAgentSocket(runtimeDir)}}
+}
+
+// agentsFile lists, one a line, the sockets of agents tok unlock gave a key to, so tok lock
+// finds them from a session with another XDG_RUNTIME_DIR (or none).
+func agentsFile(stateDir string) string { return filepath.Join(stateDir, "agents") }
+
+// rememberAgent notes an agent's socket in stateDir's list, once.
+func rememberAgent(stateDir string, c IdentityCache) error {
+	a, ok := c.(Agent)
+	if !ok || stateDir == "" {
+		return nil
+	}
+	known := readAgents(stateDir)
+	for _, s := range known {
+		if s == a.Socket {
+			return nil
+		}
+	}
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return err
+	}
+	return atomicfile.Write(agentsFile(stateDir), []byte(strings.Join(append(known, a.Socket), "\n")+"\n"), 0o600)
+}
+
+func readAgents(stateDir string) []string {
+	data, err := os.ReadFile(agentsFile(stateDir))
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if line = strings.TrimSpace(line); filepath.IsAbs(line) {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// reachableAgents are the agents an unlock may have used: this session's, the ones of a
+// session with XDG_RUNTIME_DIR at its usual place or unset, and every one tok unlock noted.
+func reachableAgents(runtimeDir, stateDir string) []IdentityCache {
+	sockets := []string{
+		DefaultAgentSocket(runtimeDir),
+		DefaultAgentSocket(fmt.Sprintf("/run/user/%d", os.Getuid())),
+		DefaultAgentSocket(""),
+	}
+	sockets = append(sockets, readAgents(stateDir)...)
+	var out []IdentityCache
+	seen := map[string]bool{}
+	for _, s := range sockets {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, Agent{Socket: s})
+		}
+	}
+	return out
+}
+
+// pruneAgents drops from stateDir's list the agents whose socket is gone (an agent removes it
+// when it exits, once it holds nothing).
+func pruneAgents(stateDir string) {
+	known := readAgents(stateDir)
+	var live []string
+	for _, s := range known {
+		if _, err := os.Lstat(s); err == nil {
+			live = append(live, s)
+		}
+	}
+	switch {
+	case len(live) == len(known):
+	case len(live) == 0:
+		os.Remove(agentsFile(stateDir))
+	default:
+		atomicfile.Write(agentsFile(stateDir), []byte(strings.Join(live, "\n")+"\n"), 0o600)
+	}
 }

@@ -64,6 +64,15 @@ type Options struct {
 	VaultDir string
 	// VaultCaches hold the unlocked vault identity between processes.
 	VaultCaches []IdentityCache
+	// NewPassphrase gives the passphrase of a vault being created in the directory it is
+	// given (asked twice); nil: Passphrase.
+	NewPassphrase func(dir string) (string, error)
+	// PassphraseTries is how many wrong passphrases the vault takes from Passphrase (a person
+	// at a prompt may mistype); 0 means 1.
+	PassphraseTries int
+	// VaultStateDir is the vault's local state, outside its directory: where it pins the
+	// vault's recipient and notes the records this machine wrote ($XDG_STATE_HOME/tok/vault).
+	VaultStateDir string
 }
 
 // ServiceName names tok in the backends that have such a notion (keychain service, wincred
@@ -191,7 +200,7 @@ func openBackend(name string, opts Options) (keyring.Keyring, error) {
 		if opts.VaultDir == "" {
 			return nil, errors.New("the vault has no directory (XDG_DATA_HOME and HOME are unset)")
 		}
-		v, err := OpenVault(opts.VaultDir, opts.Passphrase, opts.VaultCaches)
+		v, err := OpenVaultWith(opts)
 		if err != nil {
 			return nil, err
 		}

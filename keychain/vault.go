@@ -38,9 +38,10 @@ var (
 )
 
 // vaultMeta is vault.json: what a writer needs without the passphrase (the public recipient,
-// a salt for record file names) and the identity sealed with the passphrase. One file, made
-// once and never rewritten, so a vault can never end up with a recipient and an identity that
-// do not belong together.
+// a salt for record file names) and the identity sealed with the passphrase. One file, so a
+// vault can never end up with a recipient and an identity that do not belong together; made
+// once, and replaced whole only by tok passwd (the same identity sealed anew). Nothing in it is
+// trusted on its own: see vault_auth.go.
 type vaultMeta struct {
 	Version   int       `json:"version"`
 	Recipient string    `json:"recipient"`
@@ -55,6 +56,10 @@ type vaultItem struct {
 	Data        []byte `json:"data"`
 	Label       string `json:"label,omitempty"`
 	Description string `json:"description,omitempty"`
+	// Seq counts writes of this record; MAC authenticates it (see vault_auth.go). A record
+	// written while the vault was locked has no MAC.
+	Seq uint64 `json:"seq,omitempty"`
+	MAC []byte `json:"mac,omitempty"`
 }
 
 // IdentityCache keeps an unlocked vault identity for a while (the kernel keyring, tok agent),
@@ -87,7 +92,12 @@ type Vault struct {
 	recipient  *age.X25519Recipient
 	identity   *age.X25519Identity
 	passphrase func() (string, error)
+	newPass    func(dir string) (string, error)
+	tries      int
+	stateDir   string
 	caches     []IdentityCache
+	id         string // VaultID
+	trusted    bool   // the recipient is pinned and the ledger set up, in this process
 
 	mu     sync.Mutex
 	opened map[string]openedRecord // by file path; see readRecord
@@ -102,10 +112,34 @@ type openedRecord struct {
 // Exists reports whether the vault has been created.
 func (v *Vault) Exists() bool { return v.recipient != nil }
 
-// VaultID names a vault in caches: a hash of its recipient.
+// VaultID names a vault in caches and in its local state: a hash of its directory (the real
+// path), not of anything in vault.json, so a vault.json replaced by someone else is still
+// checked against the key unlocked for this directory.
 func (v *Vault) VaultID() string {
-	sum := sha256.Sum256([]byte(v.meta.Recipient))
-	return hex.EncodeToString(sum[:8])
+	if v.id == "" {
+		sum := sha256.Sum256([]byte("tok vault\x00" + realPath(v.dir)))
+		v.id = hex.EncodeToString(sum[:8])
+	}
+	return v.id
+}
+
+// realPath is path made absolute with the symbolic links of its longest existing ancestor
+// resolved, so it names a directory the same way before and after the directory is made.
+func realPath(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return path
+	}
+	rest := ""
+	for dir := abs; ; dir = filepath.Dir(dir) {
+		if real, err := filepath.EvalSymlinks(dir); err == nil {
+			return filepath.Join(real, rest)
+		}
+		if dir == filepath.Dir(dir) {
+			return abs
+		}
+		rest = filepath.Join(filepath.Base(dir), rest)
+	}
 }
 
 // Dir is the vault's directory.
@@ -114,8 +148,24 @@ func (v *Vault) Dir() string { return v.dir }
 // OpenVault opens the vault in dir. A vault that does not exist yet reads as empty and is
 // created (which needs the passphrase) by the first write.
 func OpenVault(dir string, passphrase func() (string, error), caches []IdentityCache) (*Vault, error) {
-	v := &Vault{dir: dir, passphrase: passphrase, caches: caches}
+	return OpenVaultWith(Options{VaultDir: dir, Passphrase: passphrase, VaultCaches: caches})
+}
+
+// OpenVaultWith opens the vault in opts.VaultDir with the passphrase sources, caches and
+// local state opts names.
+func OpenVaultWith(opts Options) (*Vault, error) {
+	v := &Vault{dir: opts.VaultDir, passphrase: opts.Passphrase, newPass: opts.NewPassphrase, tries: opts.PassphraseTries,
+		stateDir: opts.VaultStateDir, caches: opts.VaultCaches}
 	return v, v.load()
+}
+
+// reload reads vault.json again while this process has not seen one: another process may have
+// made the vault since this one opened it, and its records are named with that vault's salt.
+func (v *Vault) reload() error {
+	if v.Exists() {
+		return nil
+	}
+	return v.load()
 }
 
 // load reads vault.json; a missing one leaves the vault absent.
@@ -143,7 +193,16 @@ func (v *Vault) load() error {
 }
 
 func (v *Vault) create() error {
-	pass, err := v.passphrase()
+	ask := v.newPass
+	if ask == nil {
+		ask = func(string) (string, error) {
+			if v.passphrase == nil {
+				return "", ErrNoPassphrase
+			}
+			return v.passphrase()
+		}
+	}
+	pass, err := ask(v.dir)
 	if err != nil {
 		return fmt.Errorf("creating the vault: %w", err)
 	}
@@ -177,7 +236,10 @@ func (v *Vault) create() error {
 		return err
 	}
 	v.meta, v.recipient, v.identity = meta, id.Recipient(), id
-	return nil
+	for _, c := range v.caches {
+		c.Forget(v.VaultID()) // a key kept for an earlier vault in this directory
+	}
+	return v.trust()
 }
 
 func sealIdentity(identity, passphrase string) ([]byte, error) {
@@ -198,6 +260,44 @@ func sealIdentity(identity, passphrase string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// ChangePassphrase seals the vault's identity with a new passphrase, once the current one has
+// opened it. Only vault.json changes (records are encrypted to the identity's recipient, which
+// stays), and it is replaced all at once (temp file, fsync, rename): a crash leaves the old
+// passphrase working. The caller holds the store's write lock.
+func (v *Vault) ChangePassphrase(current, next string) error {
+	if err := v.load(); err != nil {
+		return err
+	}
+	if !v.Exists() {
+		return ErrNoVault
+	}
+	identity, err := v.UnlockWithPassphrase(current)
+	if err != nil {
+		return err
+	}
+	if next == "" {
+		return errors.New("an empty passphrase protects nothing; nothing was changed")
+	}
+	sealed, err := sealIdentity(identity, next)
+	if err != nil {
+		return err
+	}
+	meta := v.meta
+	meta.Identity = sealed
+	data, err := json.MarshalIndent(meta, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := writeMeta(filepath.Join(v.dir, "vault.json"), data, 0o600); err != nil {
+		return fmt.Errorf("writing the vault's vault.json (the old passphrase still works): %w", err)
+	}
+	v.meta = meta
+	return nil
+}
+
+// writeMeta replaces vault.json; a variable so a test can interrupt it.
+var writeMeta = atomicfile.Write
+
 // UnlockWithPassphrase decrypts the vault's identity. A wrong passphrase is ErrWrongPassphrase.
 func (v *Vault) UnlockWithPassphrase(pass string) (string, error) {
 	sealed := v.meta.Identity
@@ -209,6 +309,9 @@ func (v *Vault) UnlockWithPassphrase(pass string) (string, error) {
 	if err != nil {
 		var noMatch *age.NoIdentityMatchError
 		if errors.As(err, &noMatch) || strings.Contains(err.Error(), "incorrect passphrase") {
+			if p := v.pinned(); p != "" && p != v.meta.Recipient {
+				return "", fmt.Errorf("%w: your passphrase does not open it, and its recipient is not the one this machine pinned in %s. Restore vault.json from a backup", ErrVaultReplaced, v.localDir())
+			}
 			return "", fmt.Errorf("%w for the vault in %s: give the passphrase it was created with (TOK_FILE_PASSPHRASE or the prompt)", ErrWrongPassphrase, v.dir)
 		}
 		return "", fmt.Errorf("the vault's identity in %s is damaged: %v", v.dir, err)
@@ -219,10 +322,11 @@ func (v *Vault) UnlockWithPassphrase(pass string) (string, error) {
 	}
 	id, err := age.ParseX25519Identity(string(out))
 	if err != nil || id.Recipient().String() != v.meta.Recipient {
-		return "", fmt.Errorf("the vault's identity in %s does not match its recipient", v.dir)
+		return "", fmt.Errorf("%w: the key sealed in it does not match its recipient (the key records are encrypted to), so one of them is someone else's. Restore vault.json from a backup", ErrVaultReplaced)
 	}
 	v.identity = id
-	return id.String(), nil
+	// The passphrase opened vault.json's own key: it is the user's vault; pin it.
+	return id.String(), v.trust()
 }
 
 // unlock makes the identity available: a cache first, then the passphrase.
@@ -233,26 +337,25 @@ func (v *Vault) unlock() error {
 	if !v.Exists() {
 		return ErrNoVault
 	}
-	for _, c := range v.caches {
-		if s, _, err := c.Load(v.VaultID()); err == nil {
-			if id, err := age.ParseX25519Identity(s); err == nil && id.Recipient().String() == v.meta.Recipient {
-				v.identity = id
-				return nil
-			}
-		}
+	if id, err := v.heldIdentity(); id != nil || err != nil {
+		return err
 	}
 	if v.passphrase == nil {
 		return fmt.Errorf("%w: run tok unlock, or set TOK_FILE_PASSPHRASE", ErrVaultLocked)
 	}
-	pass, err := v.passphrase()
-	if errors.Is(err, ErrNoPassphrase) {
-		return fmt.Errorf("%w: run tok unlock (once per session), or set TOK_FILE_PASSPHRASE", ErrVaultLocked)
+	for try := 1; ; try++ {
+		pass, err := v.passphrase()
+		if errors.Is(err, ErrNoPassphrase) {
+			return fmt.Errorf("%w: run tok unlock (once per session), or set TOK_FILE_PASSPHRASE", ErrVaultLocked)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = v.UnlockWithPassphrase(pass)
+		if !errors.Is(err, ErrWrongPassphrase) || try >= v.tries {
+			return err
+		}
 	}
-	if err != nil {
-		return err
-	}
-	_, err = v.UnlockWithPassphrase(pass)
-	return err
 }
 
 // Identity returns the unlocked identity (unlocking if needed), for tok unlock to cache.
@@ -270,6 +373,12 @@ func (v *Vault) fileFor(key string) string {
 
 // Get implements keyring.Keyring. A missing record never asks for the passphrase.
 func (v *Vault) Get(key string) (keyring.Item, error) {
+	if err := v.reload(); err != nil {
+		return keyring.Item{}, err
+	}
+	if !v.Exists() {
+		return keyring.Item{}, keyring.ErrKeyNotFound
+	}
 	path := v.fileFor(key)
 	it, err := v.readRecord(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -312,6 +421,9 @@ func (v *Vault) readRecord(path string) (vaultItem, error) {
 	if err != nil {
 		return vaultItem{}, err
 	}
+	if err := v.verify(path, sealed, it); err != nil {
+		return vaultItem{}, err
+	}
 	v.mu.Lock()
 	if v.opened == nil {
 		v.opened = map[string]openedRecord{}
@@ -334,7 +446,7 @@ func (v *Vault) open(sealed []byte, path string) (vaultItem, error) {
 		}
 	}
 	if err != nil {
-		return vaultItem{}, fmt.Errorf("the vault record %s is damaged or was tampered with (%v); delete it and store the token again", filepath.Base(path), err)
+		return vaultItem{}, fmt.Errorf("the vault record %s is damaged or was %w (%v); remove it with tok delete and store the token again", filepath.Base(path), errRecordRefused, err)
 	}
 	return it, nil
 }
@@ -353,18 +465,45 @@ func (v *Vault) GetMetadata(string) (keyring.Metadata, error) {
 // Set implements keyring.Keyring: it needs only the public recipient (and, for the very first
 // write, the passphrase that will guard the new vault).
 func (v *Vault) Set(item keyring.Item) error {
-	if !v.Exists() {
-		// Another process may have made the vault since this one looked.
-		if err := v.load(); err != nil {
-			return err
-		}
+	if err := v.reload(); err != nil {
+		return err
 	}
 	if !v.Exists() {
 		if err := v.create(); err != nil {
 			return err
 		}
 	}
-	plain, err := json.Marshal(vaultItem{Key: item.Key, Data: item.Data, Label: item.Label, Description: item.Description})
+	// With the key at hand (this process or a cache): check vault.json belongs to it, and
+	// authenticate the record. Without: check vault.json's recipient is the pinned one.
+	id, err := v.heldIdentity()
+	if err != nil {
+		return err
+	}
+	if id == nil {
+		if err := v.checkPin(); err != nil {
+			return err
+		}
+	}
+	path := v.fileFor(item.Key)
+	it := vaultItem{Key: item.Key, Data: item.Data, Label: item.Label, Description: item.Description}
+	var prev ledgerEntry
+	if v.localDir() != "" {
+		prev, _ = v.readLedger(path)
+	}
+	it.Seq = prev.seq + 1
+	sums := prev.sums
+	if id != nil {
+		if old, err := v.readRecord(path); err == nil {
+			if old.Seq >= it.Seq {
+				it.Seq = old.Seq + 1
+			}
+			if cur, err := os.ReadFile(path); err == nil {
+				sums = append(sums, sha256.Sum256(cur))
+			}
+		}
+		it.MAC = recordMAC(macKey(id), it)
+	}
+	plain, err := json.Marshal(it)
 	if err != nil {
 		return err
 	}
@@ -380,22 +519,50 @@ func (v *Vault) Set(item keyring.Item) error {
 	if err := os.MkdirAll(filepath.Join(v.dir, "records"), 0o700); err != nil {
 		return err
 	}
-	v.forget(v.fileFor(item.Key))
-	return atomicfile.Write(v.fileFor(item.Key), buf.Bytes(), 0o600)
+	sum := sha256.Sum256(buf.Bytes())
+	if v.localDir() != "" {
+		// The ledger names the old file and the new one until the new one is in place, so a
+		// crash in between leaves a record that reads (the old one, or the new).
+		if err := v.writeLedger(path, ledgerEntry{seq: it.Seq, sums: append(sums, sum)}); err != nil {
+			return fmt.Errorf("noting the write in %s: %w", v.localDir(), err)
+		}
+	}
+	v.forget(path)
+	if err := atomicfile.Write(path, buf.Bytes(), 0o600); err != nil {
+		return err
+	}
+	if v.localDir() != "" {
+		return v.writeLedger(path, ledgerEntry{seq: it.Seq, sums: [][32]byte{sum}})
+	}
+	return nil
 }
 
 // Remove implements keyring.Keyring.
 func (v *Vault) Remove(key string) error {
+	if err := v.reload(); err != nil {
+		return err
+	}
+	if !v.Exists() {
+		return keyring.ErrKeyNotFound
+	}
 	v.forget(v.fileFor(key))
 	err := os.Remove(v.fileFor(key))
 	if errors.Is(err, os.ErrNotExist) {
 		return keyring.ErrKeyNotFound
+	}
+	if err == nil && v.localDir() != "" {
+		// The write count stays (with no file), so an older copy put back is still refused.
+		prev, _ := v.readLedger(v.fileFor(key))
+		v.writeLedger(v.fileFor(key), ledgerEntry{seq: prev.seq})
 	}
 	return err
 }
 
 // Keys implements keyring.Keyring: names are hashes, so each record is opened.
 func (v *Vault) Keys() ([]string, error) {
+	if err := v.reload(); err != nil || !v.Exists() {
+		return nil, err
+	}
 	dir := filepath.Join(v.dir, "records")
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -414,7 +581,7 @@ func (v *Vault) Keys() ([]string, error) {
 		if errors.Is(err, os.ErrNotExist) {
 			continue // removed while we listed
 		}
-		if errors.Is(err, ErrVaultLocked) || errors.Is(err, ErrWrongPassphrase) {
+		if errors.Is(err, ErrVaultLocked) || errors.Is(err, ErrWrongPassphrase) || errors.Is(err, ErrVaultReplaced) {
 			return nil, err
 		}
 		if err != nil || v.fileFor(it.Key) != path {

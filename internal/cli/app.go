@@ -103,6 +103,7 @@ once per session by tok unlock, or by TOK_FILE_PASSPHRASE or a prompt on the ter
 			importCommand(stdio),
 			unlockCommand(stdio),
 			lockCommand(stdio),
+			passwdCommand(stdio),
 			migrateCommand(stdio),
 			agentCommand(),
 			envCommand(stdio),

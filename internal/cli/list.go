@@ -61,8 +61,11 @@ func describe(e keychain.Entry, now time.Time) listedRecord {
 func listCommand(stdio IO) *ucli.Command {
 	return &ucli.Command{
 		Name:  "list",
-		Usage: "list stored credentials (never the tokens themselves)",
-		Description: `Examples:
+		Usage: "list stored credentials (never the tokens themselves; the vault needs its passphrase)",
+		Description: `On tok's vault this needs the passphrase (or tok unlock), though no token is shown: record
+files are named by a salted hash, so the targets themselves are only readable with the key.
+
+Examples:
    tok list
    tok list --json | jq -r '.[] | select(.expired) | .target'`,
 		Flags: []ucli.Flag{&ucli.BoolFlag{Name: "json", Usage: "print JSON for scripts"}},

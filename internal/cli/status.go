@@ -34,9 +34,12 @@ type statusRecord struct {
 func statusCommand(stdio IO) *ucli.Command {
 	return &ucli.Command{
 		Name:      "status",
-		Usage:     "show each token's claims and expiry; exit 1 if any is expired",
+		Usage:     "show each token's claims and expiry; exit 1 if any is expired (the vault needs its passphrase)",
 		ArgsUsage: "[TARGET]",
-		Description: `Examples:
+		Description: `On tok's vault this needs the passphrase (or tok unlock), though no token is shown: record
+files are named by a salted hash, so the targets themselves are only readable with the key.
+
+Examples:
    tok status
    tok status curvenote
    tok status --json

@@ -1,7 +1,11 @@
 package cli
 
 import (
+	"bufio"
+	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
@@ -21,7 +25,7 @@ func openVault(stdio IO) (*setup.Env, *keychain.Vault, error) {
 		return nil, nil, err
 	}
 	opts := env.StoreOptions()
-	v, err := keychain.OpenVault(opts.VaultDir, opts.Passphrase, opts.VaultCaches)
+	v, err := keychain.OpenVaultWith(opts)
 	return env, v, err
 }
 
@@ -34,10 +38,18 @@ the kernel keyring (Linux, with the kernel's own timeout) or, where that is refu
 (a small process on a 0700 socket in $XDG_RUNTIME_DIR that answers only you and exits when it
 holds nothing). Then git, docker and tok exec read without prompts.
 
+On a terminal a mistyped passphrase may be given again (three tries). Without one (a script,
+ssh without -t), --passphrase-stdin reads it as one line from standard input, as docker login
+does.
+
 Examples:
    tok unlock                   # for a working day (10h)
-   tok unlock --timeout 2h`,
-		Flags: []ucli.Flag{&ucli.DurationFlag{Name: "timeout", Value: DefaultUnlockTimeout, Usage: "how long the vault stays unlocked"}},
+   tok unlock --timeout 2h
+   printf '%s\n' "$PASS" | tok unlock --passphrase-stdin`,
+		Flags: []ucli.Flag{
+			&ucli.DurationFlag{Name: "timeout", Value: DefaultUnlockTimeout, Usage: "how long the vault stays unlocked"},
+			&ucli.BoolFlag{Name: "passphrase-stdin", Usage: "read the passphrase as one line from standard input"},
+		},
 		Action: func(c *ucli.Context) error {
 			env, v, err := openVault(stdio)
 			if err != nil {
@@ -46,30 +58,42 @@ Examples:
 			if !v.Exists() {
 				return keychain.ErrNoVault
 			}
-			identity, err := v.Identity()
+			if c.Bool("passphrase-stdin") {
+				pass, err := readPassphraseLine(bufio.NewReader(stdio.Stdin))
+				if err != nil {
+					return fmt.Errorf("tok unlock --passphrase-stdin reads the passphrase as one line: %w", err)
+				}
+				if _, err := v.UnlockWithPassphrase(pass); err != nil {
+					return err
+				}
+			}
+			if _, err := v.Identity(); errors.Is(err, keychain.ErrVaultLocked) {
+				return noTerminal(keychain.ErrNoPassphrase, "tok unlock")
+			} else if err != nil {
+				return err
+			}
+			// The timeout counts from the moment the key is open.
+			until := time.Now().Add(c.Duration("timeout"))
+			cache, err := v.KeepUnlocked(env.StoreOptions().VaultCaches, env.Paths.StateDir, until)
 			if err != nil {
 				return err
 			}
-			until := time.Now().Add(c.Duration("timeout"))
-			var failures []string
-			for _, cache := range env.StoreOptions().VaultCaches {
-				if err := cache.Keep(v.VaultID(), identity, until); err != nil {
-					failures = append(failures, cache.Name()+": "+err.Error())
-					continue
-				}
-				fmt.Fprintf(stdio.Stderr, "The vault is unlocked until %s (held by %s). tok lock locks it now.\n", until.Format("15:04 Mon 2 Jan"), cache.Name())
-				return nil
-			}
-			return fmt.Errorf("could not keep the vault unlocked (%v); TOK_FILE_PASSPHRASE or a prompt still work", failures)
+			fmt.Fprintf(stdio.Stderr, "The vault is unlocked until %s (held by %s). tok lock locks it now.\n", until.Format("15:04 Mon 2 Jan"), cache.Name())
+			return nil
 		},
 	}
 }
 
 func lockCommand(stdio IO) *ucli.Command {
 	return &ucli.Command{
-		Name:        "lock",
-		Usage:       "forget the unlocked vault key (kernel keyring and tok agent)",
-		Description: "Example:\n   tok lock",
+		Name:  "lock",
+		Usage: "forget the unlocked vault key wherever tok can reach it (kernel keyring, every tok agent)",
+		Description: `Forgets the vault's unlocked key in the kernel keyring and in every tok agent this user can
+reach (this session's, one at /run/user/UID or in /tmp, and every agent tok unlock started from
+another session), whatever TOK_VAULT_CACHE says, and says which held it.
+
+Example:
+   tok lock`,
 		Action: func(c *ucli.Context) error {
 			env, v, err := openVault(stdio)
 			if err != nil {
@@ -78,12 +102,16 @@ func lockCommand(stdio IO) *ucli.Command {
 			if !v.Exists() {
 				return nil
 			}
-			for _, cache := range env.StoreOptions().VaultCaches {
-				if err := cache.Forget(v.VaultID()); err != nil {
-					return fmt.Errorf("%s: %w", cache.Name(), err)
-				}
+			held, err := v.LockEverywhere(os.Getenv("XDG_RUNTIME_DIR"), env.Paths.StateDir)
+			if len(held) > 0 {
+				fmt.Fprintf(stdio.Stderr, "Locked the vault: forgot its key in %s.\n", strings.Join(held, " and "))
 			}
-			fmt.Fprintln(stdio.Stderr, "The vault is locked.")
+			if err != nil {
+				return fmt.Errorf("the vault may still be unlocked: %w", err)
+			}
+			if len(held) == 0 {
+				fmt.Fprintln(stdio.Stderr, "The vault is locked: no kernel keyring key or tok agent tok can reach held it.")
+			}
 			return nil
 		},
 	}

@@ -130,6 +130,7 @@ type Env struct {
 	Config   Config
 	Registry *platform.Registry
 	Mode     Mode
+	prompts  int // passphrase prompts so far
 }
 
 // Load reads the config file and builds the registry.
@@ -150,13 +151,18 @@ func Load(mode Mode) (*Env, error) {
 // default order.
 func (e *Env) StoreOptions() keychain.Options {
 	opts := keychain.Options{
-		FileDir:     e.Paths.FileDir(),
-		LockPath:    e.Paths.LockPath(),
-		Timeout:     keychain.DefaultHelperTimeout,
-		Passphrase:  e.passphrase,
-		PassDir:     os.Getenv("PASSWORD_STORE_DIR"),
-		VaultDir:    e.Paths.VaultDir(),
-		VaultCaches: vaultCaches(),
+		FileDir:    e.Paths.FileDir(),
+		LockPath:   e.Paths.LockPath(),
+		Timeout:    keychain.DefaultHelperTimeout,
+		Passphrase: e.passphrase,
+		// The vault's: asked twice on creation, up to three tries at a terminal, and a
+		// place outside the vault's directory to keep what authenticates it.
+		NewPassphrase:   e.newPassphrase,
+		PassphraseTries: e.passphraseTries(),
+		VaultStateDir:   filepath.Join(e.Paths.StateDir, "vault"),
+		PassDir:         os.Getenv("PASSWORD_STORE_DIR"),
+		VaultDir:        e.Paths.VaultDir(),
+		VaultCaches:     vaultCaches(),
 	}
 	if e.Mode == Interactive {
 		opts.Timeout = keychain.DefaultInteractiveTimeout
@@ -183,21 +189,63 @@ func (e *Env) OpenStore() (*keychain.Store, error) {
 // passphrase gives the file store's passphrase: TOK_FILE_PASSPHRASE, else (interactive
 // commands only) a no-echo prompt on the terminal.
 func (e *Env) passphrase() (string, error) {
-	if p, ok := os.LookupEnv(EnvPassphrase); ok {
-		if p == "" {
-			return "", fmt.Errorf("%s is set but empty: give it the file store's passphrase", EnvPassphrase)
-		}
-		return p, nil
+	if p, ok, err := envPassphrase(); ok || err != nil {
+		return p, err
 	}
 	if e.Mode != Interactive {
 		return "", keychain.ErrNoPassphrase // a helper asks outside the backend's deadline: helperUnlock
 	}
+	e.prompts++
+	if e.prompts > 1 {
+		return PromptPassphrase(fmt.Sprintf("Wrong passphrase; try again (%d of %d): ", e.prompts, PassphraseTries))
+	}
+	return PromptPassphrase("Passphrase for tok's encrypted store: ")
+}
+
+// newPassphrase gives the passphrase of a vault being created in dir: TOK_FILE_PASSPHRASE,
+// else (interactive commands only) asked twice on the terminal, saying a vault is being made.
+func (e *Env) newPassphrase(dir string) (string, error) {
+	if p, ok, err := envPassphrase(); ok || err != nil {
+		return p, err
+	}
+	if e.Mode != Interactive {
+		return "", keychain.ErrNoPassphrase
+	}
+	return NewPassphrase("Creating tok's vault at "+dir+".", "Passphrase for the new vault: ")
+}
+
+// envPassphrase is TOK_FILE_PASSPHRASE when set; set but empty is an error.
+func envPassphrase() (string, bool, error) {
+	p, ok := os.LookupEnv(EnvPassphrase)
+	if ok && p == "" {
+		return "", false, fmt.Errorf("%s is set but empty: give it the file store's passphrase", EnvPassphrase)
+	}
+	return p, ok, nil
+}
+
+// PassphraseTries is how many times a person at a terminal may give a wrong passphrase.
+const PassphraseTries = 3
+
+// passphraseTries is PassphraseTries when the passphrase would come from a prompt, else 1.
+func (e *Env) passphraseTries() int {
+	if _, ok := os.LookupEnv(EnvPassphrase); ok || e.Mode != Interactive {
+		return 1
+	}
+	return PassphraseTries
+}
+
+// ErrPassphraseMismatch means the two entries of a new passphrase differ.
+var ErrPassphraseMismatch = errors.New("the two passphrases do not match; nothing was changed")
+
+// PromptPassphrase asks for a passphrase on the terminal (/dev/tty) without echo. With no
+// terminal it returns keychain.ErrNoPassphrase.
+func PromptPassphrase(prompt string) (string, error) {
 	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
 	if err != nil {
 		return "", keychain.ErrNoPassphrase
 	}
 	defer tty.Close()
-	fmt.Fprint(tty, "Passphrase for tok's encrypted store: ")
+	fmt.Fprint(tty, prompt)
 	b, err := term.ReadPassword(int(tty.Fd()))
 	fmt.Fprintln(tty)
 	if err != nil {
@@ -251,6 +299,34 @@ func (e *Env) helperUnlock(store *keychain.Store) func() (bool, error) {
 
 func shortDuration(d time.Duration) string {
 	return strings.TrimSuffix(strings.TrimSuffix(d.String(), "0s"), "0m")
+}
+
+// NewPassphrase says what is happening, then asks for a new passphrase twice on the terminal:
+// an empty one or two that differ are refused.
+func NewPassphrase(intro, prompt string) (string, error) {
+	tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0)
+	if err != nil {
+		return "", keychain.ErrNoPassphrase
+	}
+	if intro != "" {
+		fmt.Fprintln(tty, intro)
+	}
+	tty.Close()
+	first, err := PromptPassphrase(prompt)
+	if err != nil {
+		return "", err
+	}
+	if first == "" {
+		return "", errors.New("an empty passphrase protects nothing; nothing was changed")
+	}
+	again, err := PromptPassphrase("Repeat it: ")
+	if err != nil {
+		return "", err
+	}
+	if again != first {
+		return "", ErrPassphraseMismatch
+	}
+	return first, nil
 }
 
 // vaultCaches are where an unlocked vault is kept: TOK_VAULT_CACHE chooses keyctl, agent or
