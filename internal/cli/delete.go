@@ -1,14 +1,12 @@
 package cli
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"os"
-	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/tok-dev/tok/internal/prompt"
 	"github.com/tok-dev/tok/keychain"
 )
 
@@ -59,7 +57,7 @@ Examples:
 			// A platform name resolved to a record the user did not spell out: on a terminal,
 			// say which one and ask first.
 			if plat.Name != "" && !c.Bool("yes") && isTerminal(stdio.Stdin) {
-				yes, err := confirm(fmt.Sprintf("Delete the %s credential for %s from %s? [y/N] ", plat.Name, key, store.Backend()))
+				yes, err := prompt.Confirm(fmt.Sprintf("Delete the %s credential for %s from %s? [y/N] ", plat.Name, key, store.Backend()))
 				if err != nil {
 					return err
 				}
@@ -86,7 +84,7 @@ func deleteAll(c *ucli.Context, stdio IO) error {
 		return nil
 	}
 	if !c.Bool("yes") {
-		yes, err := confirm(fmt.Sprintf("Delete all %d credentials from %s? This cannot be undone. [y/N] ", len(entries), store.Backend()))
+		yes, err := prompt.Confirm(fmt.Sprintf("Delete all %d credentials from %s? This cannot be undone. [y/N] ", len(entries), store.Backend()))
 		if err != nil {
 			return usageError("tok delete --all asks for confirmation on a terminal; add --yes to delete all %d credentials without asking", len(entries))
 		}
@@ -106,18 +104,4 @@ func deleteAll(c *ucli.Context, stdio IO) error {
 		return silentExit(1)
 	}
 	return nil
-}
-
-// confirm asks question on the terminal (/dev/tty) and reports whether the answer was yes; an
-// error means there is no terminal to ask on.
-func confirm(question string) (bool, error) {
-	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
-	if err != nil {
-		return false, err
-	}
-	defer tty.Close()
-	fmt.Fprint(tty, question)
-	answer, _ := bufio.NewReader(tty).ReadString('\n')
-	a := strings.ToLower(strings.TrimSpace(answer))
-	return a == "y" || a == "yes", nil
 }

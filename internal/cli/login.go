@@ -4,12 +4,11 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
-	"golang.org/x/term"
 
+	"github.com/tok-dev/tok/internal/prompt"
 	"github.com/tok-dev/tok/keychain"
 	"github.com/tok-dev/tok/platform"
 	"github.com/tok-dev/tok/platform/remote"
@@ -101,15 +100,12 @@ func readPassword(c *ucli.Context, stdio IO) (string, error) {
 		}
 		return p, nil
 	}
-	f, ok := stdio.Stdin.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
+	if !isTerminal(stdio.Stdin) {
 		return "", usageError("no terminal to ask for the password: use --password-stdin")
 	}
-	fmt.Fprint(stdio.Stderr, "Password: ")
-	b, err := term.ReadPassword(int(f.Fd()))
-	fmt.Fprintln(stdio.Stderr)
-	if err != nil || len(b) == 0 {
+	p, err := prompt.Secret("Password: ")
+	if err != nil || p == "" {
 		return "", usageError("no password given")
 	}
-	return string(b), nil
+	return p, nil
 }

@@ -5,12 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
-	"golang.org/x/term"
 
+	"github.com/tok-dev/tok/internal/prompt"
 	"github.com/tok-dev/tok/keychain"
 	"github.com/tok-dev/tok/platform"
 )
@@ -155,14 +154,11 @@ func readSecret(c *ucli.Context, stdio IO) (string, error) {
 		fmt.Fprintln(stdio.Stderr, "tok: warning: a token given as an argument is visible to other users of this machine (ps) and may stay in your shell history; pipe it in or let tok prompt instead")
 		secret = c.Args().Get(1)
 	case isTerminal(stdio.Stdin):
-		f := stdio.Stdin.(*os.File)
-		fmt.Fprint(stdio.Stderr, "Token (input is hidden): ")
-		b, err := term.ReadPassword(int(f.Fd()))
-		fmt.Fprintln(stdio.Stderr)
+		b, err := prompt.Secret("Token (input is hidden): ")
 		if err != nil {
 			return "", fmt.Errorf("reading the token: %w", err)
 		}
-		secret = string(b)
+		secret = b
 	default:
 		b, err := io.ReadAll(io.LimitReader(bufio.NewReader(stdio.Stdin), MaxSecret+2))
 		if err != nil {

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/adrg/xdg"
-	"golang.org/x/term"
 
+	"github.com/tok-dev/tok/internal/prompt"
 	"github.com/tok-dev/tok/keychain"
 	"github.com/tok-dev/tok/platform"
 )
@@ -239,19 +239,12 @@ var ErrPassphraseMismatch = errors.New("the two passphrases do not match; nothin
 
 // PromptPassphrase asks for a passphrase on the terminal (/dev/tty) without echo. With no
 // terminal it returns keychain.ErrNoPassphrase.
-func PromptPassphrase(prompt string) (string, error) {
-	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
-	if err != nil {
+func PromptPassphrase(label string) (string, error) {
+	p, err := prompt.Secret(label)
+	if errors.Is(err, prompt.ErrNoTerminal) {
 		return "", keychain.ErrNoPassphrase
 	}
-	defer tty.Close()
-	fmt.Fprint(tty, prompt)
-	b, err := term.ReadPassword(int(tty.Fd()))
-	fmt.Fprintln(tty)
-	if err != nil {
-		return "", fmt.Errorf("reading the passphrase: %w", err)
-	}
-	return string(b), nil
+	return p, err
 }
 
 // DefaultUnlockTimeout is how long tok unlock, or a helper's passphrase prompt, keeps the
@@ -271,25 +264,21 @@ func (e *Env) helperUnlock(store *keychain.Store) func() (bool, error) {
 		if !ok || !v.Exists() || os.Getenv("GIT_TERMINAL_PROMPT") == "0" {
 			return false, nil
 		}
-		tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
-		if err != nil {
+		pass, err := prompt.Secret(fmt.Sprintf("tok: the vault is locked. Passphrase to unlock it for %s (tok lock locks it): ", shortDuration(DefaultUnlockTimeout)))
+		if errors.Is(err, prompt.ErrNoTerminal) {
 			return false, nil
 		}
-		defer tty.Close()
-		fmt.Fprintf(tty, "tok: the vault is locked. Passphrase to unlock it for %s (tok lock locks it): ", shortDuration(DefaultUnlockTimeout))
-		b, err := term.ReadPassword(int(tty.Fd()))
-		fmt.Fprintln(tty)
 		if err != nil {
-			return true, fmt.Errorf("reading the passphrase: %w", err)
+			return true, err
 		}
-		identity, err := v.UnlockWithPassphrase(string(b))
+		identity, err := v.UnlockWithPassphrase(pass)
 		if err != nil {
 			return true, err
 		}
 		until := time.Now().Add(DefaultUnlockTimeout)
 		for _, c := range e.StoreOptions().VaultCaches {
 			if c.Keep(v.VaultID(), identity, until) == nil {
-				fmt.Fprintf(tty, "tok: the vault is unlocked until %s (held by %s).\n", until.Format("15:04 Mon 2 Jan"), c.Name())
+				prompt.Say(fmt.Sprintf("tok: the vault is unlocked until %s (held by %s).", until.Format("15:04 Mon 2 Jan"), c.Name()))
 				break
 			}
 		}
@@ -303,16 +292,13 @@ func shortDuration(d time.Duration) string {
 
 // NewPassphrase says what is happening, then asks for a new passphrase twice on the terminal:
 // an empty one or two that differ are refused.
-func NewPassphrase(intro, prompt string) (string, error) {
-	tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0)
-	if err != nil {
-		return "", keychain.ErrNoPassphrase
-	}
+func NewPassphrase(intro, label string) (string, error) {
 	if intro != "" {
-		fmt.Fprintln(tty, intro)
+		if err := prompt.Say(intro); err != nil {
+			return "", keychain.ErrNoPassphrase
+		}
 	}
-	tty.Close()
-	first, err := PromptPassphrase(prompt)
+	first, err := PromptPassphrase(label)
 	if err != nil {
 		return "", err
 	}
