@@ -259,7 +259,7 @@ c "tok exec -- "
 `
 	r := e.Run(script, "bash", "--norc", "--noprofile")
 	for _, want := range []string{
-		"tok =>set|get|list|delete|status|doctor|exec|login|refresh|import|unlock|lock|migrate|env|grant|sbatch|install|uninstall|version|completion\n",
+		"tok =>set|get|default|list|delete|status|doctor|exec|login|refresh|import|unlock|lock|passwd|migrate|env|grant|sbatch|install|uninstall|version|completion\n",
 		"tok ge=>get\n",
 		"tok get =>cave|codeocean|curvenote|jwt|http://localhost:8080/x|*.wild.example.org|api.example.org\n",
 		"tok get api=>api.example.org\n",
