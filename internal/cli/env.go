@@ -38,6 +38,7 @@ Examples:
    tok env --format json`,
 		Flags: []ucli.Flag{
 			onlyFlag(),
+			envFileFlag(),
 			&ucli.StringFlag{Name: "format", Value: "sh", Usage: "sh, fish, powershell, dotenv or json"},
 		},
 		Action: func(c *ucli.Context) error {
@@ -46,7 +47,7 @@ Examples:
 			if !known && format != "json" {
 				return usageError("--format %q: choose sh, fish, powershell, dotenv or json", format)
 			}
-			env, store, records, err := handOutSelection(c, stdio, false)
+			env, store, records, proj, err := selectionOrProject(c, stdio, false)
 			if err != nil {
 				return err
 			}
@@ -54,6 +55,7 @@ Examples:
 			if err != nil {
 				return err
 			}
+			applyProject(plan, proj, false)
 			for _, n := range plan.Notes {
 				fmt.Fprintln(stdio.Stderr, "tok: "+n)
 			}

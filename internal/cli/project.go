@@ -1,0 +1,218 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/tok-dev/tok/internal/inject"
+	"github.com/tok-dev/tok/internal/mask"
+	"github.com/tok-dev/tok/internal/project"
+	"github.com/tok-dev/tok/internal/setup"
+	"github.com/tok-dev/tok/keychain"
+)
+
+func envFileFlag() ucli.Flag {
+	return &ucli.StringFlag{Name: "env-file", Usage: "the project's NAME=VALUE file with tok:// references (default: tok.env, looked for from here up to the repository root)"}
+}
+
+func maskFlag() ucli.Flag {
+	return &ucli.BoolFlag{Name: "mask", Usage: "replace every injected secret in the program's output with <tok:NAME> (default when CI is set)"}
+}
+
+// projectRun is what a project file gives a program: its variables, resolved.
+type projectRun struct {
+	Path string
+	Vars []project.Var
+}
+
+// projectPath is the project file a command uses: --env-file, else tok.env found from the
+// working directory up (not when --only names what to inject); "" for none.
+func projectPath(c *ucli.Context) (string, error) {
+	if path := c.String("env-file"); path != "" {
+		if len(c.StringSlice("only")) > 0 {
+			return "", usageError("--env-file and --only both say what to inject: give one")
+		}
+		return path, nil
+	}
+	if len(c.StringSlice("only")) > 0 {
+		return "", nil
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", nil
+	}
+	return project.Find(wd, os.Getenv("HOME"))
+}
+
+// selectionOrProject is handOutSelection, or, when a project file applies, the project's
+// variables resolved (records is then nil). Every reference that does not resolve is said on
+// stderr with the command that would fix it, and nothing runs: exit 1.
+func selectionOrProject(c *ucli.Context, stdio IO, session bool) (*setup.Env, *keychain.Store, []keychain.Record, *projectRun, error) {
+	path, err := projectPath(c)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if path == "" {
+		env, store, records, err := handOutSelection(c, stdio, session)
+		return env, store, records, nil, err
+	}
+	file, err := project.Load(path)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	env, store, err := stdio.openStore()
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	vars, err := resolveProject(c, stdio, env, store, file, session)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	fmt.Fprintf(stdio.Stderr, "tok: using %s (%d variables)\n", path, len(vars))
+	return env, store, nil, &projectRun{Path: path, Vars: vars}, nil
+}
+
+// resolveProject resolves file's references: findRecord picks the record, HandOutRecord
+// renews it when due (see freshRecords). A token expired beyond renewal is missing here.
+func resolveProject(c *ucli.Context, stdio IO, env *setup.Env, store *keychain.Store, file *project.File, session bool) ([]project.Var, error) {
+	b := renewer(env, store)
+	resolve := func(target, username string) (keychain.Record, error) {
+		rec, err := findRecord(env, store, target, username)
+		if err != nil {
+			return rec, err
+		}
+		fresh, err := freshRecords(c, stdio, b, []keychain.Record{rec}, session)
+		if err != nil {
+			return rec, err
+		}
+		return fresh[0], nil
+	}
+	vars, missing := file.Resolve(resolve, store.Now())
+	for _, m := range missing {
+		why := m.Err.Error()
+		if errors.Is(m.Err, keychain.ErrNotFound) {
+			why = "no token is stored"
+		} else if i := strings.Index(why, "; add one with"); i > 0 {
+			why = why[:i]
+		}
+		fmt.Fprintf(stdio.Stderr, "tok: %s:%d: %s=%s: %s; run: %s\n", file.Path, m.Line, m.Name, m.Value, why, fixCommand(env, store, *m.Ref))
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(stdio.Stderr, "tok: %d of the project's references did not resolve; nothing was run\n", len(missing))
+		return nil, silentExit(1)
+	}
+	return vars, nil
+}
+
+// fixCommand is the command that would store what ref names: tok login for a platform whose
+// tokens come from a sign-in (a stored record with a refresh token, or the jwt platform), else
+// tok set.
+func fixCommand(env *setup.Env, store *keychain.Store, ref project.Ref) string {
+	user := ""
+	if ref.Username != "" {
+		user = " --username " + shellWord(ref.Username)
+	}
+	login := false
+	if p, ok := env.Registry.Named(ref.Target); ok && p.Name == "jwt" {
+		login = true
+	} else if rec, err := findRecord(env, store, ref.Target, ref.Username); err == nil && rec.RefreshToken != "" {
+		login = true
+	}
+	if login && strings.Contains(ref.Target, "://") {
+		if user == "" {
+			user = " --username USER"
+		}
+		return "tok login " + shellWord(ref.Target) + user
+	}
+	return "tok set " + shellWord(ref.Target) + user
+}
+
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/@%+=,") == "" {
+		return s
+	}
+	return shQuote(s)
+}
+
+// applyProject puts the project's variables into plan: exactly those names, over the base
+// environment (kept instead with --preserve-env, as for records).
+func applyProject(plan *inject.Plan, p *projectRun, preserve bool) {
+	if p == nil {
+		return
+	}
+	index := map[string]int{}
+	for i, kv := range plan.Env {
+		k, _, _ := strings.Cut(kv, "=")
+		index[k] = i
+	}
+	for _, v := range p.Vars {
+		if i, ok := index[v.Name]; ok {
+			if old := strings.TrimPrefix(plan.Env[i], v.Name+"="); old != v.Value {
+				if preserve {
+					plan.Notes = append(plan.Notes, fmt.Sprintf("kept %s from the environment (--preserve-env); not the project's", v.Name))
+					continue
+				}
+				plan.Notes = append(plan.Notes, fmt.Sprintf("replaced %s from the environment with the project's", v.Name))
+			}
+			plan.Env[i] = v.Name + "=" + v.Value
+		} else {
+			index[v.Name] = len(plan.Env)
+			plan.Env = append(plan.Env, v.Name+"="+v.Value)
+		}
+		if _, ok := plan.Vars[v.Name]; !ok {
+			plan.Order = append(plan.Order, v.Name)
+		}
+		plan.Vars[v.Name] = v.Value
+	}
+}
+
+// maskSecrets is what --mask hides: each injected token, named by its variable.
+func maskSecrets(env *setup.Env, records []keychain.Record, p *projectRun) []mask.Secret {
+	var out []mask.Secret
+	if p != nil {
+		for _, v := range p.Vars {
+			if v.Secret {
+				out = append(out, mask.Secret{Name: v.Name, Value: v.Value})
+			}
+		}
+		return out
+	}
+	for _, rec := range records {
+		name := rec.Target
+		if names := inject.EnvNames(rec, env.Registry); len(names) > 0 {
+			name = names[0]
+		}
+		out = append(out, mask.Secret{Name: name, Value: rec.Secret})
+	}
+	return out
+}
+
+// masking says whether tok exec masks: --mask or --mask=false when given, else on when CI is
+// set (CI=false and CI=0 count as unset).
+func masking(c *ucli.Context) bool {
+	if c.IsSet("mask") {
+		return c.Bool("mask")
+	}
+	ci := os.Getenv("CI")
+	return ci != "" && ci != "false" && ci != "0"
+}
+
+// runMasked says each secret to GitHub Actions' runner (::add-mask::, on stdout before the
+// program starts, where the runner reads workflow commands) and runs the program with its
+// output masked.
+func runMasked(stdio IO, plan *inject.Plan, argv []string, secrets []mask.Secret) int {
+	if os.Getenv("GITHUB_ACTIONS") == "true" {
+		for _, s := range secrets {
+			if strings.ContainsAny(s.Value, "\r\n") {
+				fmt.Fprintf(stdio.Stderr, "tok: warning: %s holds a line break; GitHub Actions cannot mask it\n", s.Name)
+				continue
+			}
+			fmt.Fprintf(stdio.Stdout, "::add-mask::%s\n", s.Value)
+		}
+	}
+	return inject.RunMasked(plan, argv, secrets, stdio.Stdout, stdio.Stderr)
+}

@@ -1,0 +1,75 @@
+package inject
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"os/signal"
+
+	"github.com/tok-dev/tok/internal/mask"
+)
+
+// RunMasked is Run for tok exec --mask: the program's stdout and stderr pass through a
+// mask.Writer, so every secret in secrets shows as <tok:NAME>. When tok's stdout is a terminal
+// (and the OS has pseudo-terminals) the program gets one, so it keeps its colours, line
+// editing, window size and Ctrl-C; otherwise it gets pipes. tok stays the program's parent
+// (the masking needs it) and ends with the program's status, 128+N when signal N killed it.
+func RunMasked(plan *Plan, argv []string, secrets []mask.Secret, stdout, stderr io.Writer) int {
+	fail := func(code int, format string, a ...any) int {
+		fmt.Fprintf(stderr, "tok: "+format+"\n", a...)
+		plan.Cleanup()
+		return code
+	}
+	path, err := exec.LookPath(argv[0])
+	if err != nil {
+		if errors.Is(err, fs.ErrPermission) {
+			return fail(ExitNotExecutable, "%s is not executable", argv[0])
+		}
+		return fail(ExitNotFound, "program not found: %s (is it installed and on PATH?)", argv[0])
+	}
+	if err := plan.WriteFiles(); err != nil {
+		return fail(1, "writing the program's temporary files: %v", err)
+	}
+	defer plan.Cleanup()
+	cmd := exec.Command(path, argv[1:]...)
+	cmd.Args[0] = argv[0]
+	cmd.Env = plan.Env
+	outW, errW := mask.NewWriter(stdout, secrets), mask.NewWriter(stderr, secrets)
+	defer outW.Flush()
+	defer errW.Flush()
+	if term, ok := stdout.(*os.File); ok && canPTY && isTerminal(term) {
+		code, err := runPTY(cmd, outW, errW, term, isTerminal(stderr))
+		if err != nil {
+			return fail(ExitNotExecutable, "cannot run %s: %v", argv[0], err)
+		}
+		return code
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, outW, errW
+	signals := make(chan os.Signal, 16)
+	signal.Notify(signals, forwardedSignals...)
+	defer signal.Stop(signals)
+	if err := cmd.Start(); err != nil {
+		return fail(ExitNotExecutable, "cannot run %s: %v", argv[0], err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	for {
+		select {
+		case sig := <-signals:
+			if !terminalDelivered(sig) {
+				_ = cmd.Process.Signal(sig)
+			}
+		case err := <-done:
+			return exitStatus(cmd, err)
+		}
+	}
+}
+
+// copyThenSignal copies src to dst and closes done when src ends.
+func copyThenSignal(dst io.Writer, src io.Reader, done chan<- struct{}) {
+	_, _ = io.Copy(dst, src)
+	close(done)
+}
