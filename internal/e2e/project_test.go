@@ -1,0 +1,257 @@
+package e2e
+
+import (
+	"context"
+	"encoding/base64"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tok-dev/tok/internal/testenv"
+)
+
+const (
+	caveToken  = "0123456789abcdef0123456789abcdef"
+	weirdToken = "w3ird+secret/with=chars&more?x"
+)
+
+// projectRepo makes a git repository under e.Dir with tok.env committed, and returns its
+// path and a subdirectory to run from.
+func projectRepo(t *testing.T, e *testenv.Env, content string) (repo, sub string) {
+	t.Helper()
+	testenv.Require(t, testenv.Have("git"), "git")
+	repo = filepath.Join(e.Dir, "analysis")
+	sub = filepath.Join(repo, "notebooks", "figures")
+	if err := os.MkdirAll(sub, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(repo, "tok.env"), []byte(content), 0o644)
+	os.WriteFile(filepath.Join(sub, ".keep"), nil, 0o644)
+	for _, args := range [][]string{
+		{"init", "-q"}, {"add", "."},
+		{"-c", "user.name=Ada", "-c", "user.email=ada@example.org", "commit", "-qm", "analysis with its tok.env"},
+	} {
+		cmd := e.Command(context.Background(), "git", args...)
+		cmd.Dir = repo
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	return repo, sub
+}
+
+func runIn(t *testing.T, e *testenv.Env, dir, stdin string, args ...string) testenv.Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := e.Command(ctx, "tok", args...)
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if x, ok := err.(*exec.ExitError); ok {
+		code = x.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return testenv.Result{Stdout: out.String(), Stderr: errb.String(), Code: code}
+}
+
+// injected is what the program got beyond the environment tok was given.
+func injected(e *testenv.Env, envOutput string) map[string]string {
+	out := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(envOutput), "\n") {
+		k, v, _ := strings.Cut(line, "=")
+		if base, ok := e.Vars[k]; !ok || base != v {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func TestProjectFileFromSubdirectoryInjectsExactlyItsVariables(t *testing.T) {
+	e := execEnv(t)
+	repo, sub := projectRepo(t, e, `# The tokens this analysis needs; get them with tok set / tok login.
+CAVE_TOKEN=tok://cave
+CODEOCEAN_DOMAIN=tok://codeocean#domain
+API_TOKEN=tok://https://api.example.org
+DATASTACK=minnie65_public
+`)
+	r := runIn(t, e, sub, "", "exec", "--", "env")
+	if r.Code != 0 {
+		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
+	}
+	want := map[string]string{
+		"CAVE_TOKEN": caveToken, "CODEOCEAN_DOMAIN": "https://acme.codeocean.com",
+		"API_TOKEN": "custom-secret", "DATASTACK": "minnie65_public", "TOK_EXEC": "1",
+	}
+	if got := injected(e, r.Stdout); !reflect.DeepEqual(got, want) {
+		t.Errorf("the program got %v\nwant exactly %v", got, want)
+	}
+	if want := "tok: using " + filepath.Join(repo, "tok.env") + " (4 variables)\n"; r.Stderr != want {
+		t.Errorf("stderr %q, want %q", r.Stderr, want)
+	}
+	// tok env honours the same file, and python-dotenv reads its dotenv output back.
+	r = runIn(t, e, sub, "", "env", "--format", "dotenv")
+	if r.Code != 0 || strings.Count(r.Stdout, "\n") != 4 || !strings.Contains(r.Stdout, `DATASTACK="minnie65_public"`) {
+		t.Errorf("tok env: exit %d: %q %s", r.Code, r.Stdout, r.Stderr)
+	}
+}
+
+func TestProjectMissingReferenceStopsBeforeTheProgram(t *testing.T) {
+	e := execEnv(t)
+	_, sub := projectRepo(t, e, "CAVE_TOKEN=tok://cave\nCURVENOTE_TOKEN=tok://https://bob@api.curvenote.com\nDATASTACK=minnie65_public\n")
+	marker := filepath.Join(e.Dir, "program-ran")
+	r := runIn(t, e, sub, "", "exec", "--", "sh", "-c", `env > "$1"`, "sh", marker)
+	if r.Code != 1 {
+		t.Errorf("exit %d, want 1", r.Code)
+	}
+	if !strings.Contains(r.Stderr, "CURVENOTE_TOKEN=tok://https://bob@api.curvenote.com: no token is stored; run: tok set https://api.curvenote.com --username bob\n") {
+		t.Errorf("stderr does not name the command: %s", r.Stderr)
+	}
+	if strings.Count(r.Stderr, "run: tok") != 1 {
+		t.Errorf("one line per missing reference: %s", r.Stderr)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		data, _ := os.ReadFile(marker)
+		t.Errorf("the program ran; it got:\n%s", data)
+	}
+	// Once stored, the same command runs, with no literal reference left.
+	if r := e.Run("eyJhbGciOiJub25lIn0.eyJpc3MiOiJodHRwczovL2FwaS5jdXJ2ZW5vdGUuY29tL3Rva2Vucy91c2VyIn0.", "tok", "set", "https://api.curvenote.com", "--username", "bob", "--force"); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	r = runIn(t, e, sub, "", "exec", "--", "sh", "-c", `env > "$1"`, "sh", marker)
+	data, _ := os.ReadFile(marker)
+	if r.Code != 0 || strings.Contains(string(data), "tok://") || !strings.Contains(string(data), "CURVENOTE_TOKEN=eyJ") {
+		t.Errorf("exit %d: %s\n%s", r.Code, r.Stderr, data)
+	}
+}
+
+// maskScript prints the secrets every way a log may hold them, on stdout and stderr, with
+// colour, and a secret split across two writes.
+const maskScript = `
+import base64, os, sys, time, urllib.parse
+cave, weird = os.environ["CAVE_TOKEN"], os.environ["WEIRD_TOKEN"]
+out = sys.stdout
+out.write("whole " + cave + "\n"); out.flush()
+out.write("split " + cave[:13]); out.flush(); time.sleep(0.2)
+out.write(cave[13:] + " end\n"); out.flush()
+for pre in ("", "a", "ab"):
+    out.write("b64 " + base64.b64encode((pre + weird).encode()).decode() + "\n")
+    out.write("b64url " + base64.urlsafe_b64encode((pre + weird + "zz").encode()).decode() + "\n")
+out.write("basic " + base64.b64encode(("token:" + cave).encode()).decode() + "\n")
+out.write("url " + urllib.parse.quote(weird, safe="") + "\n")
+out.write("\x1b[31mred " + cave + "\x1b[0m\n")
+out.flush()
+sys.stderr.write("stderr " + weird + "\n")
+sys.exit(int(sys.argv[1]))
+`
+
+func maskEnv(t *testing.T) *testenv.Env {
+	requirePython(t)
+	e := execEnv(t)
+	if r := e.Run(weirdToken, "tok", "set", "https://weird.example.org", "--env", "WEIRD_TOKEN"); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	os.WriteFile(filepath.Join(e.Dir, "mask.py"), []byte(maskScript), 0o600)
+	return e
+}
+
+func leaked(s string) []string {
+	var out []string
+	for _, secret := range []string{caveToken, weirdToken, url.QueryEscape(weirdToken), "0123456789abcdef", "w3ird"} {
+		if strings.Contains(s, secret) {
+			out = append(out, secret)
+		}
+	}
+	for _, pre := range []string{"", "a", "ab"} {
+		enc := base64.StdEncoding.EncodeToString([]byte(pre + weirdToken))
+		if strings.Contains(s, enc[4:20]) {
+			out = append(out, enc)
+		}
+	}
+	return out
+}
+
+func checkMasked(t *testing.T, r testenv.Result, code int) {
+	t.Helper()
+	if r.Code != code {
+		t.Errorf("exit %d, want the program's %d: %s", r.Code, code, r.Stderr)
+	}
+	if l := leaked(r.Stdout + r.Stderr); len(l) > 0 {
+		t.Errorf("leaked %q:\n%s\n%s", l, r.Stdout, r.Stderr)
+	}
+	for _, want := range []string{
+		"whole <tok:CAVE_TOKEN>\n", "split <tok:CAVE_TOKEN> end\n", "url <tok:WEIRD_TOKEN>\n",
+		"\x1b[31mred <tok:CAVE_TOKEN>\x1b[0m\n",
+	} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.Stdout)
+		}
+	}
+	if strings.Count(r.Stdout, "<tok:WEIRD_TOKEN>") < 7 || !strings.Contains(r.Stdout, "basic ") {
+		t.Errorf("base64 forms not all masked:\n%s", r.Stdout)
+	}
+	if !strings.Contains(r.Stderr, "stderr <tok:WEIRD_TOKEN>\n") {
+		t.Errorf("stderr: %s", r.Stderr)
+	}
+}
+
+func TestMaskHidesSecretsInEveryForm(t *testing.T) {
+	e := maskEnv(t)
+	r := e.Run("", "tok", "exec", "--mask", "--", debianPython, filepath.Join(e.Dir, "mask.py"), "3")
+	checkMasked(t, r, 3)
+	// Without --mask (and no CI), the program's output is its own.
+	r = e.Run("", "tok", "exec", "--", debianPython, filepath.Join(e.Dir, "mask.py"), "0")
+	if !strings.Contains(r.Stdout, "whole "+caveToken) {
+		t.Errorf("unmasked run: %s", r.Stdout)
+	}
+	// --mask=false under CI turns it off.
+	r = e.With(map[string]string{"CI": "true"}).Run("", "tok", "exec", "--mask=false", "--", debianPython, filepath.Join(e.Dir, "mask.py"), "0")
+	if !strings.Contains(r.Stdout, "whole "+caveToken) {
+		t.Errorf("--mask=false: %s", r.Stdout)
+	}
+}
+
+func TestMaskOnByDefaultUnderCI(t *testing.T) {
+	e := maskEnv(t).With(map[string]string{"CI": "true"})
+	r := e.Run("", "tok", "exec", "--", debianPython, filepath.Join(e.Dir, "mask.py"), "0")
+	checkMasked(t, r, 0)
+	if strings.Contains(r.Stdout, "::add-mask::") {
+		t.Errorf("add-mask lines outside GitHub Actions:\n%s", r.Stdout)
+	}
+}
+
+func TestMaskRegistersSecretsWithGitHubActions(t *testing.T) {
+	e := maskEnv(t).With(map[string]string{"CI": "true", "GITHUB_ACTIONS": "true"})
+	r := e.Run("", "tok", "exec", "--", debianPython, filepath.Join(e.Dir, "mask.py"), "0")
+	lines := strings.Split(r.Stdout, "\n")
+	var adds []string
+	for _, l := range lines {
+		if v, ok := strings.CutPrefix(l, "::add-mask::"); ok {
+			adds = append(adds, v)
+		}
+	}
+	want := []string{"0123456789abcdef0123456789abcdef", "cop_abcdefghijklmnop", "custom-secret", weirdToken}
+	sort.Strings(adds)
+	sort.Strings(want)
+	if !reflect.DeepEqual(adds, want) {
+		t.Errorf("add-mask lines %q, want %q", adds, want)
+	}
+	// Before the program's first line, as the runner reads them.
+	if i := strings.Index(r.Stdout, "whole "); i < 0 || strings.LastIndex(r.Stdout, "::add-mask::") > i {
+		t.Errorf("add-mask lines must come first:\n%s", r.Stdout)
+	}
+	rest := r.Stdout[strings.Index(r.Stdout, "whole "):]
+	if l := leaked(rest + r.Stderr); len(l) > 0 {
+		t.Errorf("leaked %q", l)
+	}
+}
