@@ -255,3 +255,106 @@ func TestMaskRegistersSecretsWithGitHubActions(t *testing.T) {
 		t.Errorf("leaked %q", l)
 	}
 }
+
+// ptyScript reports what a program on a terminal sees, in colour when its stdout is a
+// terminal, follows window changes, and waits for Ctrl-C.
+const ptyScript = `
+import os, signal, sys, time
+dir = sys.argv[1]
+def size(*_):
+    s = os.get_terminal_size(1)
+    with open(os.path.join(dir, "size"), "w") as f:
+        f.write("%dx%d" % (s.columns, s.lines))
+signal.signal(signal.SIGWINCH, size)
+size()
+print("tty", os.isatty(0), os.isatty(1), os.isatty(2))
+if os.isatty(1):
+    print("\x1b[32mgreen " + os.environ["CAVE_TOKEN"] + "\x1b[0m")
+print("err", os.environ["CAVE_TOKEN"], file=sys.stderr, flush=True)
+print("ready", flush=True)
+open(os.path.join(dir, "ready"), "w").write("1")
+time.sleep(120)
+`
+
+func waitFile(t *testing.T, path string, screen func() string) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if data, err := os.ReadFile(path); err == nil && len(data) > 0 {
+			return string(data)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s never appeared; the screen:\n%s", path, screen())
+	return ""
+}
+
+// TestMaskOnATerminalUnderTmux runs the program under tmux with and without --mask: with it
+// the program still has a terminal (colour, window size and its changes), Ctrl-C ends it with
+// the same status, tok leaves the terminal's mode as it found it, and no secret is shown.
+func TestMaskOnATerminalUnderTmux(t *testing.T) {
+	requirePython(t)
+	testenv.Require(t, testenv.Have("tmux"), "tmux (apt install tmux)")
+	e := execEnv(t)
+	script := filepath.Join(e.Dir, "pty.py")
+	os.WriteFile(script, []byte(ptyScript), 0o600)
+	sock := filepath.Join(e.Dir, "tmux.sock")
+	tmux := func(args ...string) string {
+		t.Helper()
+		out, err := e.Command(context.Background(), "tmux", append([]string{"-S", sock, "-f", "/dev/null"}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("tmux %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	t.Cleanup(func() {
+		_ = e.Command(context.Background(), "tmux", "-S", sock, "kill-server").Run()
+	})
+	run := func(name string, mask bool) (screen, size, resized, exit string, sameMode bool) {
+		dir := filepath.Join(e.Dir, name)
+		os.Mkdir(dir, 0o700)
+		flag := ""
+		if mask {
+			flag = "--mask"
+		}
+		cmd := "stty -g > " + dir + "/before; tok exec " + flag + " -- " + debianPython + " " + script + " " + dir +
+			"; echo $? > " + dir + "/exit; stty -g > " + dir + "/after; sleep 120"
+		tmux("new-session", "-d", "-s", name, "-x", "100", "-y", "30", cmd)
+		waitFile := func(t *testing.T, path string) string {
+			t.Helper()
+			return waitFile(t, path, func() string { return tmux("capture-pane", "-p", "-t", name) })
+		}
+		waitFile(t, dir+"/ready")
+		size = waitFile(t, dir+"/size")
+		os.Remove(dir + "/size")
+		tmux("resize-window", "-t", name, "-x", "120", "-y", "40")
+		resized = waitFile(t, dir+"/size")
+		tmux("send-keys", "-t", name, "C-c")
+		exit = strings.TrimSpace(waitFile(t, dir+"/exit"))
+		waitFile(t, dir+"/after")
+		before, _ := os.ReadFile(dir + "/before")
+		after, _ := os.ReadFile(dir + "/after")
+		screen = tmux("capture-pane", "-p", "-e", "-t", name)
+		return screen, size, resized, exit, string(before) == string(after)
+	}
+	plainScreen, plainSize, plainResized, plainExit, _ := run("plain", false)
+	screen, size, resized, exit, sameMode := run("masked", true)
+	if exit != plainExit || exit != "130" {
+		t.Errorf("Ctrl-C: exit %s with --mask, %s without (want 130 both)", exit, plainExit)
+	}
+	if size != plainSize || size != "100x30" || resized != plainResized || resized != "120x40" {
+		t.Errorf("window size %s -> %s with --mask, %s -> %s without", size, resized, plainSize, plainResized)
+	}
+	if !sameMode {
+		t.Error("tok left the terminal in another mode")
+	}
+	if !strings.Contains(plainScreen, "tty True True True") || !strings.Contains(screen, "tty True True True") {
+		t.Errorf("the program has no terminal:\n%s", screen)
+	}
+	if !strings.Contains(screen, "\x1b[32mgreen <tok:CAVE_TOKEN>") || !strings.Contains(screen, "err <tok:CAVE_TOKEN>") {
+		t.Errorf("colour or masking lost:\n%q", screen)
+	}
+	if strings.Contains(screen, caveToken) || !strings.Contains(plainScreen, caveToken) {
+		t.Errorf("masked screen shows the secret, or the plain one does not:\n%s\n%s", screen, plainScreen)
+	}
+}
