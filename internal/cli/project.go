@@ -3,8 +3,10 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
+	"time"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -93,19 +95,71 @@ func resolveProject(c *ucli.Context, stdio IO, env *setup.Env, store *keychain.S
 	}
 	vars, missing := file.Resolve(resolve, store.Now())
 	for _, m := range missing {
-		why := m.Err.Error()
-		if errors.Is(m.Err, keychain.ErrNotFound) {
-			why = "no token is stored"
-		} else if i := strings.Index(why, "; add one with"); i > 0 {
-			why = why[:i]
-		}
-		fmt.Fprintf(stdio.Stderr, "tok: %s:%d: %s=%s: %s; run: %s\n", file.Path, m.Line, m.Name, m.Value, why, fixCommand(env, store, *m.Ref))
+		fmt.Fprintf(stdio.Stderr, "tok: %s:%d: %s\n", file.Path, m.Line, missingText(env, store, m))
 	}
 	if len(missing) > 0 {
 		fmt.Fprintf(stdio.Stderr, "tok: %d of the project's references did not resolve; nothing was run\n", len(missing))
 		return nil, silentExit(1)
 	}
 	return vars, nil
+}
+
+// missingText says why a reference did not resolve and what would fix it, as
+// "NAME=tok://...: why; run: tok set ...".
+func missingText(env *setup.Env, store *keychain.Store, m project.Missing) string {
+	why := m.Err.Error()
+	if errors.Is(m.Err, keychain.ErrNotFound) {
+		why = "no token is stored"
+	} else if i := strings.Index(why, "; add one with"); i > 0 {
+		why = why[:i]
+	}
+	return fmt.Sprintf("%s=%s: %s; run: %s", m.Name, m.Value, why, fixCommand(env, store, *m.Ref))
+}
+
+// checkProject reports, for tok doctor and tok status, which of the project file's references
+// resolve, which are missing and which expire within a day, without renewing anything or
+// printing a secret. It returns how many are missing.
+func checkProject(env *setup.Env, store *keychain.Store, path string, ok, bad, note func(string, ...any)) int {
+	file, err := project.Load(path)
+	if err != nil {
+		bad("%v", err)
+		return 1
+	}
+	now := store.Now()
+	renewable := map[string]bool{}
+	resolve := func(target, username string) (keychain.Record, error) {
+		rec, err := findRecord(env, store, target, username)
+		if err == nil && rec.Expired(now) && rec.RefreshToken != "" {
+			renewable[rec.Target] = true
+			rec.Expires = time.Time{} // tok renews it when it is used
+		}
+		return rec, err
+	}
+	vars, missing := file.Resolve(resolve, now)
+	type verdict struct {
+		say  func(string, ...any)
+		text string
+	}
+	byLine := map[int]verdict{}
+	for _, v := range vars {
+		switch {
+		case v.Ref == nil:
+			byLine[v.Line] = verdict{ok, v.Name + ": a plain value"}
+		case renewable[v.Record.Target]:
+			byLine[v.Line] = verdict{ok, fmt.Sprintf("%s=%s: %s has expired; tok renews it when used", v.Name, v.Entry.Value, v.Record.Target)}
+		case !v.Record.Expires.IsZero() && v.Record.RefreshToken == "" && v.Record.Expires.Sub(now) < expiringSoon:
+			byLine[v.Line] = verdict{note, fmt.Sprintf("%s=%s: %s %s; renew it with: %s", v.Name, v.Entry.Value, v.Record.Target, expiryText(v.Record.Expires, now), fixCommand(env, store, *v.Ref))}
+		default:
+			byLine[v.Line] = verdict{ok, fmt.Sprintf("%s=%s: %s", v.Name, v.Entry.Value, v.Record.Target)}
+		}
+	}
+	for _, m := range missing {
+		byLine[m.Line] = verdict{bad, missingText(env, store, m)}
+	}
+	for _, e := range file.Entries {
+		byLine[e.Line].say("%s", byLine[e.Line].text)
+	}
+	return len(missing)
 }
 
 // fixCommand is the command that would store what ref names: tok login for a platform whose
@@ -215,4 +269,49 @@ func runMasked(stdio IO, plan *inject.Plan, argv []string, secrets []mask.Secret
 		}
 	}
 	return inject.RunMasked(plan, argv, secrets, stdio.Stdout, stdio.Stderr)
+}
+
+// projectFileQuiet is the project file tok doctor and tok status report on: --env-file, else
+// the tok.env found from here up; "" when there is none or it cannot be looked for.
+func projectFileQuiet(c *ucli.Context) string {
+	if path := c.String("env-file"); path != "" {
+		return path
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	path, _ := project.Find(wd, os.Getenv("HOME"))
+	return path
+}
+
+// projectReport prints checkProject's lines under a "Project (FILE)" heading, as tok doctor
+// does, and returns how many references are missing.
+func projectReport(w io.Writer, env *setup.Env, store *keychain.Store, path string) int {
+	fmt.Fprintf(w, "Project (%s)\n", path)
+	return checkProject(env, store, path,
+		func(format string, a ...any) { fmt.Fprintf(w, "  ok    "+format+"\n", a...) },
+		func(format string, a ...any) { fmt.Fprintf(w, "  FAIL  "+format+"\n", a...) },
+		func(format string, a ...any) { fmt.Fprintf(w, "  note  "+format+"\n", a...) })
+}
+
+// runDoctorProject is tok doctor --project: the project file's references alone, exit 1 when
+// one does not resolve or there is no project file.
+func runDoctorProject(c *ucli.Context, stdio IO) error {
+	w := stdio.Stdout
+	path := projectFileQuiet(c)
+	if path == "" {
+		fmt.Fprintf(stdio.Stderr, "tok: no %s found from here up to the repository root; give one with --env-file FILE\n", project.FileName)
+		return silentExit(1)
+	}
+	env, store, err := stdio.openStore()
+	if err != nil {
+		return err
+	}
+	if problems := projectReport(w, env, store, path); problems > 0 {
+		fmt.Fprintf(w, "%d reference(s) do not resolve.\n", problems)
+		return silentExit(1)
+	}
+	fmt.Fprintln(w, "Every reference resolves.")
+	return nil
 }

@@ -135,3 +135,48 @@ func TestFixCommandForSignIn(t *testing.T) {
 		t.Errorf("quoting: %q", got)
 	}
 }
+
+func TestDoctorProjectReportsEachReference(t *testing.T) {
+	h := newHarness(t)
+	h.must(caveSecret, "set", "global.daf-apis.com")
+	h.must("soon-secret", "set", "https://soon.example.org", "--expires", "3h")
+	h.must("jwt-access", "set", "https://api.skills.example.org", "--platform", "jwt", "--force", "--expires", "1h")
+	entries, _ := h.store.List()
+	for _, e := range entries {
+		if e.Record.Platform == "jwt" {
+			h.store.Update(e.Target, func(r *keychain.Record) error { r.RefreshToken = "refresh"; return nil })
+		}
+	}
+	h.now = h.now.Add(2 * time.Hour) // the jwt token has expired, but can be renewed
+	content := "CAVE_TOKEN=tok://cave\nSOON=tok://https://soon.example.org\nSKILLS=tok://https://api.skills.example.org\nGONE=tok://gone.example.org\nDATASTACK=minnie65_public\n"
+	p := writeProject(t, content)
+	r := h.run("", "doctor", "--project", "--env-file", p)
+	want := "Project (" + p + ")\n" +
+		"  ok    CAVE_TOKEN=tok://cave: https://global.daf-apis.com\n" +
+		"  note  SOON=tok://https://soon.example.org: https://soon.example.org expires in 1h; renew it with: tok set https://soon.example.org\n" +
+		"  ok    SKILLS=tok://https://api.skills.example.org: https://api.skills.example.org has expired; tok renews it when used\n" +
+		"  FAIL  GONE=tok://gone.example.org: no token is stored; run: tok set gone.example.org\n" +
+		"  ok    DATASTACK: a plain value\n" +
+		"1 reference(s) do not resolve.\n"
+	if r.code != 1 || r.stdout != want {
+		t.Errorf("exit %d:\n%s\nwant:\n%s", r.code, r.stdout, want)
+	}
+	for _, secret := range []string{caveSecret, "soon-secret", "jwt-access", "refresh"} {
+		if strings.Contains(r.stdout+r.stderr, secret) {
+			t.Errorf("doctor printed a secret")
+		}
+	}
+	// tok status shows the same section and fails the same way.
+	r = h.run("", "status", "--env-file", p)
+	if r.code != 1 || !strings.Contains(r.stdout, "  FAIL  GONE=tok://gone.example.org") || strings.Contains(r.stdout, caveSecret) {
+		t.Errorf("status: exit %d:\n%s", r.code, r.stdout)
+	}
+	p = writeProject(t, strings.Replace(content, "GONE=tok://gone.example.org\n", "", 1))
+	if r := h.run("", "doctor", "--project", "--env-file", p); r.code != 0 || !strings.HasSuffix(r.stdout, "Every reference resolves.\n") {
+		t.Errorf("all resolve: exit %d:\n%s", r.code, r.stdout)
+	}
+	t.Chdir(t.TempDir())
+	if r := h.run("", "doctor", "--project"); r.code != 1 || !strings.Contains(r.stderr, "no tok.env found") {
+		t.Errorf("no project file: exit %d: %s", r.code, r.stderr)
+	}
+}

@@ -34,7 +34,7 @@ type statusRecord struct {
 func statusCommand(stdio IO) *ucli.Command {
 	return &ucli.Command{
 		Name:      "status",
-		Usage:     "show each token's claims and expiry; exit 1 if any is expired",
+		Usage:     "show each token's claims and expiry, and the project's references; exit 1 if any is expired or missing",
 		ArgsUsage: "[TARGET]",
 		Description: `Examples:
    tok status
@@ -44,6 +44,7 @@ func statusCommand(stdio IO) *ucli.Command {
                               # CAVE: the info service's datastacks; JWT: a refresh when needed`,
 		Flags: []ucli.Flag{
 			&ucli.BoolFlag{Name: "json", Usage: "print JSON for scripts"},
+			envFileFlag(),
 			&ucli.BoolFlag{Name: "verify", Usage: "ask each platform whether the token works: VERIFIED, EXPIRING SOON, EXPIRED or REVOKED"},
 		},
 		Action: func(c *ucli.Context) error {
@@ -105,6 +106,9 @@ func statusCommand(stdio IO) *ucli.Command {
 				for _, s := range out {
 					printStatus(stdio, s, now)
 				}
+			}
+			if path := projectFileQuiet(c); path != "" && c.NArg() == 0 && !c.Bool("json") {
+				expired += projectReport(stdio.Stdout, env, store, path)
 			}
 			if found, _ := scanPlaintext(env); len(found) > 0 {
 				fmt.Fprintf(stdio.Stderr, "tok: %d token(s) also lie in plaintext files or variables; see: tok import\n", len(found))
