@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"time"
 
 	"github.com/tok-dev/tok/internal/mask"
 )
@@ -47,13 +48,32 @@ func RunMasked(plan *Plan, argv []string, secrets []mask.Secret, stdout, stderr 
 		}
 		return code
 	}
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, outW, errW
+	// The program writes into pipes tok reads; large ones (where the OS allows) mean fewer
+	// switches between the program and tok for a program that writes a lot.
+	outR, outP, err := os.Pipe()
+	if err != nil {
+		return fail(1, "creating a pipe: %v", err)
+	}
+	errR, errP, err := os.Pipe()
+	if err != nil {
+		return fail(1, "creating a pipe: %v", err)
+	}
+	growPipe(outP)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, outP, errP
 	signals := make(chan os.Signal, 16)
 	signal.Notify(signals, forwardedSignals...)
 	defer signal.Stop(signals)
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	outP.Close()
+	errP.Close()
+	if err != nil {
+		outR.Close()
+		errR.Close()
 		return fail(ExitNotExecutable, "cannot run %s: %v", argv[0], err)
 	}
+	outDone, errDone := make(chan struct{}), make(chan struct{})
+	go copyThenSignal(outW, outR, outDone)
+	go copyThenSignal(errW, errR, errDone)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	for {
@@ -63,8 +83,22 @@ func RunMasked(plan *Plan, argv []string, secrets []mask.Secret, stdout, stderr 
 				_ = cmd.Process.Signal(sig)
 			}
 		case err := <-done:
+			drain(outDone, outR)
+			drain(errDone, errR)
 			return exitStatus(cmd, err)
 		}
+	}
+}
+
+// drain waits for a copy of the program's output to end: when the last process holding the
+// pipe closes it. A program that left a child behind holding it gets a moment, then tok stops
+// reading (what it did not read is not shown, never shown unmasked).
+func drain(done <-chan struct{}, r *os.File) {
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		r.Close()
+		<-done
 	}
 }
 

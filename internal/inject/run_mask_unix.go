@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 )
 
@@ -81,5 +82,12 @@ func runPTY(cmd *exec.Cmd, out, errOut io.Writer, stdout *os.File, stderrTTY boo
 			}
 			return exitStatus(cmd, err), nil
 		}
+	}
+}
+
+// growPipe asks for a 1 MiB pipe buffer (Linux); elsewhere, or when refused, the pipe keeps its size.
+func growPipe(f *os.File) {
+	if fSetPipeSize != 0 {
+		_, _ = unix.FcntlInt(f.Fd(), fSetPipeSize, 1<<20)
 	}
 }

@@ -74,7 +74,10 @@ type Writer struct {
 	patterns []pattern
 	first    [256]bool // bytes that start a pattern
 	maxLen   int
-	buf      []byte // held bytes: a possible start of a secret
+	minLen   int
+	shift    []uint8          // Wu-Manber shift per block hash
+	ends     map[uint16][]int // patterns whose first minLen bytes end in that block
+	buf      []byte           // held bytes: a possible start of a secret
 	out      []byte
 }
 
@@ -92,6 +95,9 @@ func NewWriter(w io.Writer, secrets []Secret) *Writer {
 	for _, p := range m.patterns {
 		m.first[p.text[0]] = true
 		m.maxLen = max(m.maxLen, len(p.text))
+	}
+	if len(m.patterns) > 0 {
+		m.index()
 	}
 	return m
 }
@@ -114,17 +120,21 @@ func (m *Writer) Write(p []byte) (int, error) {
 	m.out = m.out[:0]
 	done := m.replace(data)
 	hold := m.held(data[done:])
-	m.out = append(m.out, data[done:len(data)-hold]...)
+	toWrite := data[:len(data)-hold] // no secret in it: written as it is, without a copy
+	if done > 0 {
+		m.out = append(m.out, data[done:len(data)-hold]...)
+		toWrite = m.out
+	}
+	if len(toWrite) > 0 {
+		if _, err := m.w.Write(toWrite); err != nil {
+			return 0, err
+		}
+	}
 	rest := data[len(data)-hold:]
 	if len(m.buf) == 0 {
 		m.buf = append(m.buf, rest...)
 	} else {
-		m.buf = append(m.buf[:0], rest...) // copy within: rest is inside buf, after the start
-	}
-	if len(m.out) > 0 {
-		if _, err := m.w.Write(m.out); err != nil {
-			return 0, err
-		}
+		m.buf = append(m.buf[:0], rest...) // a move within buf: rest lies after its start
 	}
 	if cap(m.out) > 1<<20 {
 		m.out = nil
@@ -138,35 +148,71 @@ func (m *Writer) Write(p []byte) (int, error) {
 // replace appends data to m.out with every whole pattern replaced and returns how far it got:
 // what is left holds no whole pattern.
 func (m *Writer) replace(data []byte) int {
-	next := make([]int, len(m.patterns)) // next match of each pattern at or after pos, -1 none
-	for i, p := range m.patterns {
-		next[i] = bytes.Index(data, p.text)
-	}
 	pos := 0
 	for {
-		best := -1
-		for i, at := range next {
-			if at >= 0 && (best < 0 || at < next[best]) {
-				best = i
-			}
-		}
+		at, best := m.find(data, pos)
 		if best < 0 {
 			return pos
 		}
-		at := next[best]
 		m.out = append(m.out, data[pos:at]...)
 		m.out = append(m.out, m.patterns[best].label...)
 		pos = at + len(m.patterns[best].text)
-		for i, p := range m.patterns {
-			if next[i] >= 0 && next[i] < pos {
-				if j := bytes.Index(data[pos:], p.text); j >= 0 {
-					next[i] = pos + j
-				} else {
-					next[i] = -1
-				}
+	}
+}
+
+// block hashes the block bytes ending at data[i] (block bytes long) into the shift table.
+func blockHash(data []byte, i int) uint16 {
+	return uint16(data[i-2])<<10 ^ uint16(data[i-1])<<5 ^ uint16(data[i])
+}
+
+const block = 3
+
+// index prepares find: Wu and Manber's multi-pattern search. Every pattern is at least
+// minLen long; shift says how far a window of minLen bytes can move when its last block is h
+// without passing the start of a match; a window whose block ends some pattern's first
+// minLen bytes (shift 0) is checked against those patterns.
+func (m *Writer) index() {
+	m.minLen = len(m.patterns[0].text)
+	for _, p := range m.patterns {
+		m.minLen = min(m.minLen, len(p.text))
+	}
+	m.shift = make([]uint8, 1<<16)
+	def := min(m.minLen-block+1, 255)
+	for i := range m.shift {
+		m.shift[i] = uint8(def)
+	}
+	m.ends = map[uint16][]int{}
+	for pi, p := range m.patterns {
+		for q := block; q <= m.minLen; q++ {
+			h := blockHash(p.text, q-1)
+			if d := m.minLen - q; d < int(m.shift[h]) {
+				m.shift[h] = uint8(d)
+			}
+			if q == m.minLen {
+				m.ends[h] = append(m.ends[h], pi) // longest first, as patterns are
 			}
 		}
 	}
+}
+
+// find returns where the leftmost pattern at or after from starts in data and which pattern
+// it is (the longest of those starting there); best is -1 when there is none.
+func (m *Writer) find(data []byte, from int) (at, best int) {
+	for end := from + m.minLen - 1; end < len(data); {
+		h := blockHash(data, end)
+		if d := m.shift[h]; d > 0 {
+			end += int(d)
+			continue
+		}
+		start := end - m.minLen + 1
+		for _, pi := range m.ends[h] {
+			if bytes.HasPrefix(data[start:], m.patterns[pi].text) {
+				return start, pi
+			}
+		}
+		end++
+	}
+	return -1, -1
 }
 
 // held is how many bytes at the end of data could begin a pattern.
@@ -196,4 +242,26 @@ func (m *Writer) Flush() error {
 	_, err := m.w.Write(m.buf)
 	m.buf = m.buf[:0]
 	return err
+}
+
+// ReadFrom masks everything r holds into the writer, reading in large blocks (io.Copy, and so
+// os/exec's copying of a program's output, uses it).
+func (m *Writer) ReadFrom(r io.Reader) (int64, error) {
+	buf := make([]byte, 256<<10)
+	var n int64
+	for {
+		k, err := r.Read(buf)
+		if k > 0 {
+			n += int64(k)
+			if _, werr := m.Write(buf[:k]); werr != nil {
+				return n, werr
+			}
+		}
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
 }

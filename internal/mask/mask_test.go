@@ -125,6 +125,20 @@ func TestKeepsColourAndPassesOtherTextAtOnce(t *testing.T) {
 	}
 }
 
+// TestHeldTextThatIsNoSecret: a held start that turns out to be ordinary text comes out
+// unchanged, also when the next write ends in another possible start.
+func TestHeldTextThatIsNoSecret(t *testing.T) {
+	for _, chunks := range [][]string{
+		{"01", "x 0123", "4 done"},
+		{"a 0", "12 ", "Zm9", "v z"},
+		{"0123456789abcdef0123456789abcde", "X"},
+	} {
+		if got, want := masked(t, chunks...), strings.Join(chunks, ""); got != want {
+			t.Errorf("%q: got %q", chunks, got)
+		}
+	}
+}
+
 func TestShortSecretsAreNotMasked(t *testing.T) {
 	var out bytes.Buffer
 	w := NewWriter(&out, []Secret{{"X", "ab"}})

@@ -1,0 +1,5 @@
+package inject
+
+import "golang.org/x/sys/unix"
+
+const fSetPipeSize = unix.F_SETPIPE_SZ

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package inject
+
+const fSetPipeSize = 0
