@@ -99,7 +99,7 @@ DATASTACK=minnie65_public
 	if want := "tok: using " + filepath.Join(repo, "tok.env") + " (4 variables)\n"; r.Stderr != want {
 		t.Errorf("stderr %q, want %q", r.Stderr, want)
 	}
-	// tok env honours the same file, and python-dotenv reads its dotenv output back.
+	// tok env honours the same file.
 	r = runIn(t, e, sub, "", "env", "--format", "dotenv")
 	if r.Code != 0 || strings.Count(r.Stdout, "\n") != 4 || !strings.Contains(r.Stdout, `DATASTACK="minnie65_public"`) {
 		t.Errorf("tok env: exit %d: %q %s", r.Code, r.Stdout, r.Stderr)
