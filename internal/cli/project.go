@@ -62,6 +62,9 @@ func selectionOrProject(c *ucli.Context, stdio IO, session bool) (*setup.Env, *k
 		env, store, records, err := handOutSelection(c, stdio, session)
 		return env, store, records, nil, err
 	}
+	if c.Bool("netrc") || c.Bool("cave-home") {
+		return nil, nil, nil, nil, usageError("--netrc and --cave-home work with --only, not with a project file (%s): give the program its token in a variable", path)
+	}
 	file, err := project.Load(path)
 	if err != nil {
 		return nil, nil, nil, nil, err

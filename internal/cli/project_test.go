@@ -68,6 +68,9 @@ func TestEnvFindsProjectFileAndOnlyOverridesIt(t *testing.T) {
 	if r := h.run("", "env", "--only", "cave", "--env-file", "tok.env"); r.code != 2 {
 		t.Errorf("--only with --env-file: exit %d", r.code)
 	}
+	if r := h.run("", "exec", "--netrc", "--", "true"); r.code != 2 || !strings.Contains(r.stderr, "--netrc and --cave-home work with --only") {
+		t.Errorf("--netrc with a project file: exit %d: %s", r.code, r.stderr)
+	}
 }
 
 func TestProjectMissingReferencesFailClosed(t *testing.T) {
