@@ -290,3 +290,33 @@ func TestResolve(t *testing.T) {
 		t.Errorf("the resolver was asked %q", asked)
 	}
 }
+
+// FuzzParseAgreesWithDocker feeds the parser anything: it never panics, and whatever it
+// accepts, docker's own env-file parser reads as the same pairs, with no literal tok:// in a
+// plain value.
+func FuzzParseAgreesWithDocker(f *testing.F) {
+	for _, s := range []string{"A=1\n", "A=tok://cave\nB=x y\n", "# c\n  A=b\\\\c\r\n", "export A=b", "A='b'", "A=b #c", "\ufeffA=1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, content string) {
+		file, err := Parse(strings.NewReader(content), "tok.env")
+		if err != nil {
+			return
+		}
+		lines, derr := kvfile.ParseFromReader(strings.NewReader(content), func(string) (string, bool) { return "from-env", true })
+		if derr != nil {
+			t.Fatalf("tok accepts %q, docker refuses it: %v", content, derr)
+		}
+		if len(lines) != len(file.Entries) {
+			t.Fatalf("%q: docker reads %q, tok %d entries", content, lines, len(file.Entries))
+		}
+		for i, e := range file.Entries {
+			if lines[i] != e.Name+"="+e.Value {
+				t.Fatalf("%q: docker reads %q, tok %s=%s", content, lines[i], e.Name, e.Value)
+			}
+			if e.Ref == nil && strings.Contains(strings.ToLower(e.Value), "tok://") {
+				t.Fatalf("%q: a literal reference passed as a plain value", content)
+			}
+		}
+	})
+}
