@@ -358,3 +358,70 @@ func TestMaskOnATerminalUnderTmux(t *testing.T) {
 		t.Errorf("masked screen shows the secret, or the plain one does not:\n%s\n%s", screen, plainScreen)
 	}
 }
+
+// TestMaskJobControlUnderTmux: in an interactive shell, Ctrl-Z stops tok exec --mask and its
+// program and gives the shell the terminal back (in its own mode); fg continues both, and the
+// program still follows the window and ends on Ctrl-C with 130.
+func TestMaskJobControlUnderTmux(t *testing.T) {
+	requirePython(t)
+	testenv.Require(t, testenv.Have("tmux") && testenv.Have("bash"), "tmux and bash (apt install tmux)")
+	e := execEnv(t)
+	script := filepath.Join(e.Dir, "pty.py")
+	os.WriteFile(script, []byte(ptyScript), 0o600)
+	sock := filepath.Join(e.Dir, "tmux.sock")
+	dir := filepath.Join(e.Dir, "jc")
+	os.Mkdir(dir, 0o700)
+	tmux := func(args ...string) string {
+		t.Helper()
+		out, err := e.Command(context.Background(), "tmux", append([]string{"-S", sock, "-f", "/dev/null"}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("tmux %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	t.Cleanup(func() { _ = e.Command(context.Background(), "tmux", "-S", sock, "kill-server").Run() })
+	tmux("new-session", "-d", "-s", "jc", "-x", "100", "-y", "30", "env PS1='$ ' bash --norc --noprofile -i")
+	screen := func() string { return tmux("capture-pane", "-p", "-t", "jc") }
+	wait := func(path string) string { t.Helper(); return waitFile(t, path, screen) }
+	typeLine := func(line string) { tmux("send-keys", "-t", "jc", "-l", line); tmux("send-keys", "-t", "jc", "Enter") }
+
+	typeLine("stty -g > " + dir + "/before")
+	wait(dir + "/before")
+	typeLine("tok exec --mask -- " + debianPython + " " + script + " " + dir)
+	wait(dir + "/ready")
+	tmux("send-keys", "-t", "jc", "C-z")
+	waitScreen := func(text, what string) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for !strings.Contains(screen(), text) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s:\n%s", what, screen())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	waitScreen("Stopped", "Ctrl-Z did not stop the job")
+	typeLine("stty -g > " + dir + "/stopped")
+	if before, stopped := wait(dir+"/before"), wait(dir+"/stopped"); before != stopped {
+		t.Errorf("while stopped the terminal is not in the shell's mode:\n%s\n%s", before, stopped)
+	}
+	os.Remove(dir + "/size")
+	typeLine("fg")
+	tmux("resize-window", "-t", "jc", "-x", "120", "-y", "40")
+	if got := wait(dir + "/size"); got != "120x40" {
+		t.Errorf("after fg the program sees %s", got)
+	}
+	tmux("send-keys", "-t", "jc", "C-c")
+	waitScreen("KeyboardInterrupt\n$", "Ctrl-C did not end the program") // the prompt: type to the shell, not tok
+	typeLine("echo $? > " + dir + "/exit")
+	if got := strings.TrimSpace(wait(dir + "/exit")); got != "130" {
+		t.Errorf("Ctrl-C after fg: exit %s, want 130\n%s", got, screen())
+	}
+	typeLine("stty -g > " + dir + "/after")
+	if before, after := wait(dir+"/before"), wait(dir+"/after"); before != after {
+		t.Error("tok left the terminal in another mode")
+	}
+	if s := screen(); strings.Contains(s, caveToken) {
+		t.Errorf("the secret shows:\n%s", s)
+	}
+}

@@ -1,5 +1,8 @@
-//go:build !linux
+//go:build !linux && !darwin && !freebsd && !netbsd && !openbsd && !dragonfly
 
 package inject
 
-const fSetPipeSize = 0
+const (
+	fSetPipeSize    = 0
+	ioctlGetTermios = 0
+)
