@@ -28,7 +28,8 @@ func envCommand(stdio IO) *ucli.Command {
 	return &ucli.Command{
 		Name:  "env",
 		Usage: "print the variables tok exec would set, for eval or a .env file",
-		Description: `The output holds tokens: prefer tok exec, which keeps them out of your shell.
+		Description: `The output holds tokens: prefer tok exec, which keeps them out of your shell. In a project
+(a tok.env from here up to the repository root, or --env-file) it prints the project's variables.
 
 Examples:
    eval "$(tok env)"

@@ -141,11 +141,16 @@ exactly its variables; a reference that does not resolve stops tok before the pr
 				return err
 			}
 			applyProject(plan, proj, c.Bool("preserve-env"))
+			fromEnv, err := resolveEnvironment(c, stdio, env, store, plan, c.Bool("session"))
+			if err != nil {
+				plan.Cleanup()
+				return err
+			}
 			for _, n := range plan.Notes {
 				fmt.Fprintln(stdio.Stderr, "tok: "+n)
 			}
 			if masking(c) {
-				if code := runMasked(stdio, plan, c.Args().Slice(), maskSecrets(env, records, proj)); code != 0 {
+				if code := runMasked(stdio, plan, c.Args().Slice(), maskSecrets(env, records, proj, fromEnv)); code != 0 {
 					return silentExit(code)
 				}
 				return nil

@@ -98,11 +98,42 @@ func resolveProject(c *ucli.Context, stdio IO, env *setup.Env, store *keychain.S
 	}
 	vars, missing := file.Resolve(resolve, store.Now())
 	for _, m := range missing {
-		fmt.Fprintf(stdio.Stderr, "tok: %s:%d: %s\n", file.Path, m.Line, missingText(env, store, m))
+		where := fmt.Sprintf("%s:%d", file.Path, m.Line)
+		if file.Path == project.Environ {
+			where = file.Path
+		}
+		fmt.Fprintf(stdio.Stderr, "tok: %s: %s\n", where, missingText(env, store, m))
 	}
 	if len(missing) > 0 {
-		fmt.Fprintf(stdio.Stderr, "tok: %d of the project's references did not resolve; nothing was run\n", len(missing))
+		fmt.Fprintf(stdio.Stderr, "tok: %d reference(s) in %s did not resolve; nothing was run\n", len(missing), file.Path)
 		return nil, silentExit(1)
+	}
+	return vars, nil
+}
+
+// resolveEnvironment resolves the tok:// references the program's environment would still
+// hold (inherited from tok's own: CAVE_TOKEN=tok://cave tok exec -- ...) in place, or stops
+// tok: a literal reference never reaches a program.
+func resolveEnvironment(c *ucli.Context, stdio IO, env *setup.Env, store *keychain.Store, plan *inject.Plan, session bool) ([]project.Var, error) {
+	file, err := project.FromEnviron(plan.Env)
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	if len(file.Entries) == 0 {
+		return nil, nil
+	}
+	vars, err := resolveProject(c, stdio, env, store, file, session)
+	if err != nil {
+		return nil, err
+	}
+	value := map[string]string{}
+	for _, v := range vars {
+		value[v.Name] = v.Value
+	}
+	for i, kv := range plan.Env {
+		if name, _, _ := strings.Cut(kv, "="); value[name] != "" {
+			plan.Env[i] = name + "=" + value[name]
+		}
 	}
 	return vars, nil
 }
@@ -228,8 +259,13 @@ func applyProject(plan *inject.Plan, p *projectRun, preserve bool) {
 }
 
 // maskSecrets is what --mask hides: each injected token, named by its variable.
-func maskSecrets(env *setup.Env, records []keychain.Record, p *projectRun) []mask.Secret {
+func maskSecrets(env *setup.Env, records []keychain.Record, p *projectRun, fromEnv []project.Var) []mask.Secret {
 	var out []mask.Secret
+	for _, v := range fromEnv {
+		if v.Secret {
+			out = append(out, mask.Secret{Name: v.Name, Value: v.Value})
+		}
+	}
 	if p != nil {
 		for _, v := range p.Vars {
 			if v.Secret {

@@ -93,7 +93,7 @@ func TestProjectMissingReferencesFailClosed(t *testing.T) {
 			p + ":3: API=tok://codeocean: no token is stored; run: tok set codeocean\n",
 			p + ":4: OLD=tok://old.example.org: the token expired 1h0m0s ago and cannot be renewed; run: tok set old.example.org\n",
 			p + ":5: SKILLS=tok://jwt: no token is stored; run: tok set jwt\n",
-			"4 of the project's references did not resolve; nothing was run",
+			"4 reference(s) in " + p + " did not resolve; nothing was run",
 		} {
 			if !strings.Contains(r.stderr, want) {
 				t.Errorf("%v: stderr lacks %q:\n%s", args, want, r.stderr)

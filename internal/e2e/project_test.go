@@ -135,6 +135,35 @@ func TestProjectMissingReferenceStopsBeforeTheProgram(t *testing.T) {
 	}
 }
 
+// TestInheritedReferencesResolveOrStop: a tok:// value tok exec inherits is resolved like a
+// project's, or stops tok before the program starts; it never reaches the program as text.
+func TestInheritedReferencesResolveOrStop(t *testing.T) {
+	e := execEnv(t)
+	r := e.With(map[string]string{"MY_CAVE": "tok://cave", "MY_DOMAIN": "tok://codeocean#domain"}).Run("", "tok", "exec", "--", "env")
+	if got := injected(e, r.Stdout); r.Code != 0 || got["MY_CAVE"] != caveToken || got["MY_DOMAIN"] != "https://acme.codeocean.com" {
+		t.Errorf("exit %d: %v\n%s", r.Code, got, r.Stderr)
+	}
+	marker := filepath.Join(e.Dir, "program-ran")
+	r = e.With(map[string]string{"MY_API": "tok://https://missing.example.org"}).Run("", "tok", "exec", "--", "sh", "-c", `env > "$1"`, "sh", marker)
+	if r.Code != 1 || !strings.Contains(r.Stderr, "tok: the environment: MY_API=tok://https://missing.example.org: no token is stored; run: tok set https://missing.example.org\n") {
+		t.Errorf("exit %d: %s", r.Code, r.Stderr)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("the program ran")
+	}
+	if r := e.With(map[string]string{"MY_API": "TOK:/cave"}).Run("", "tok", "exec", "--", "sh", "-c", `env > "$1"`, "sh", marker); r.Code != 2 {
+		t.Errorf("a malformed inherited reference: exit %d: %s", r.Code, r.Stderr)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("the program ran")
+	}
+	// Masked like any injected token.
+	r = e.With(map[string]string{"MY_CAVE": "tok://cave", "CI": "true"}).Run("", "tok", "exec", "--only", "codeocean", "--", "sh", "-c", `echo "$MY_CAVE"`)
+	if r.Code != 0 || r.Stdout != "<tok:MY_CAVE>\n" {
+		t.Errorf("exit %d: %q %s", r.Code, r.Stdout, r.Stderr)
+	}
+}
+
 // maskScript prints the secrets every way a log may hold them, on stdout and stderr, with
 // colour, and a secret split across two writes.
 const maskScript = `

@@ -300,6 +300,31 @@ func loaderName(name string) bool {
 	return false
 }
 
+// Environ is the name FromEnviron gives its File.
+const Environ = "the environment"
+
+// FromEnviron is the references among environment entries ("NAME=VALUE"): a value that starts
+// with tok:// (in any case) is one, so that it is resolved, or refused, and never reaches a
+// program as its literal text. Other entries are left out.
+func FromEnviron(environ []string) (*File, error) {
+	file := &File{Path: Environ}
+	for _, kv := range environ {
+		name, value, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(strings.ToLower(value), "tok:") {
+			continue
+		}
+		ref, isRef, err := ParseRef(value)
+		if !isRef {
+			err = errors.New(value + ": write tok://TARGET")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s in the environment: %w", name, err)
+		}
+		file.Entries = append(file.Entries, Entry{Name: name, Value: value, Ref: &ref})
+	}
+	return file, nil
+}
+
 // Resolver finds the record a reference names: target is a platform name, host or URL,
 // username the account ("" for the default). It should hand the record out (renewed when
 // due) and fail when it is missing or expired beyond renewal.

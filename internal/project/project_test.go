@@ -320,3 +320,18 @@ func FuzzParseAgreesWithDocker(f *testing.F) {
 		}
 	})
 }
+
+func TestFromEnviron(t *testing.T) {
+	f, err := FromEnviron([]string{"HOME=/home/ada", "A=tok://cave", "B=see tok://cave", "C=tok://https://bob@api.curvenote.com#username", "D="})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Entries) != 2 || f.Entries[0].Name != "A" || f.Entries[1].Ref.Username != "bob" || f.Path != Environ {
+		t.Errorf("got %+v", f.Entries)
+	}
+	for _, bad := range []string{"A=TOK:cave", "A=tok:/cave", "A=tok://cave#password"} {
+		if _, err := FromEnviron([]string{bad}); err == nil || !strings.Contains(err.Error(), "A in the environment") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
