@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/99designs/keyring v1.2.2
 	github.com/adrg/xdg v0.5.3
+	github.com/creack/pty v1.1.24
 	github.com/docker/cli v29.7.2+incompatible
 	github.com/docker/docker-credential-helpers v0.9.12
 	github.com/godbus/dbus v0.0.0-20190726142602-4481cbc300e2

@@ -90,10 +90,11 @@ var allowed = map[string][]string{
 	"internal/dockerconfig": {},
 	"install":               {"internal/dockerconfig"},
 	"internal/inject":       {"keychain", "platform"},
+	"internal/project":      {"keychain", "platform"},
 	"internal/importer":     {"internal/dockerconfig", "keychain", "platform"},
 	"internal/lifecycle":    {"keychain", "platform", "platform/remote"},
 	"internal/setup":        {"helper", "keychain", "platform"},
-	"internal/cli": {"helper", "install", "internal/dockerconfig", "internal/inject", "internal/importer", "internal/lifecycle",
+	"internal/cli": {"helper", "install", "internal/dockerconfig", "internal/inject", "internal/importer", "internal/lifecycle", "internal/project", "internal/mask",
 		"internal/setup", "keychain", "platform", "platform/remote"},
 	"cmd/tok":                   {"internal/cli"},
 	"internal/releasedocs":      {"internal/cli", "internal/setup"}, // man pages and completions, at release time

@@ -24,15 +24,28 @@ func doctorCommand(stdio IO) *ucli.Command {
 		Description: `Says which backend is in use and why, whether it answers, where tok keeps its files,
 whether git-credential-tok and docker-credential-tok are on PATH, for how many of the hosts tok
 holds git asks tok, whether a helper path in git's config still exists, and which tokens have
-expired. Exits 1 when something needs fixing (a locked vault is the normal state, not a fault).
+expired. In a project (a tok.env from here up to the repository root, or --env-file), also which
+of its references resolve, which are missing and which expire within a day; --project checks
+only that, for a CI job. Exits 1 when something needs fixing (a locked vault is the normal
+state, not a fault).
 
-Example:
-   tok doctor`,
-		Action: func(c *ucli.Context) error { return runDoctor(stdio) },
+Examples:
+   tok doctor
+   tok doctor --project`,
+		Flags: []ucli.Flag{
+			&ucli.BoolFlag{Name: "project", Usage: "check only the project file's references (exit 1 when one is missing)"},
+			envFileFlag(),
+		},
+		Action: func(c *ucli.Context) error {
+			if c.Bool("project") {
+				return runDoctorProject(c, stdio)
+			}
+			return runDoctor(stdio, projectFileQuiet(c))
+		},
 	}
 }
 
-func runDoctor(stdio IO) error {
+func runDoctor(stdio IO, projectFile string) error {
 	w := stdio.Stdout
 	problems := 0
 	ok := func(format string, a ...any) { fmt.Fprintf(w, "  ok    "+format+"\n", a...) }
@@ -109,6 +122,11 @@ func runDoctor(stdio IO) error {
 	}
 	for _, p := range unread {
 		note("%s could not be read: %v", p.Path, p.Err)
+	}
+
+	if projectFile != "" && store != nil {
+		fmt.Fprintf(w, "Project (%s)\n", projectFile)
+		problems += checkProject(env, store, projectFile, ok, bad, note)
 	}
 
 	fmt.Fprintln(w, "Helpers")

@@ -96,7 +96,8 @@ func envCommand(stdio IO) *ucli.Command {
 	return &ucli.Command{
 		Name:  "env",
 		Usage: "print the variables tok exec would set, for eval or a .env file",
-		Description: `The output holds tokens: prefer tok exec, which keeps them out of your shell.
+		Description: `The output holds tokens: prefer tok exec, which keeps them out of your shell. In a project
+(a tok.env from here up to the repository root, or --env-file) it prints the project's variables.
 
 Examples:
    eval "$(tok env)"
@@ -110,6 +111,7 @@ A value a format cannot carry is left out with an error naming the variable, and
 		Flags: []ucli.Flag{
 			onlyFlag(),
 			envFlag(),
+			envFileFlag(),
 			&ucli.StringFlag{Name: "format", Value: "sh", Usage: "sh, fish, powershell, dotenv or json"},
 			allowEnvFlag(),
 		},
@@ -119,7 +121,7 @@ A value a format cannot carry is left out with an error naming the variable, and
 			if !known && format != "json" {
 				return usageError("--format %q: choose sh, fish, powershell, dotenv or json", format)
 			}
-			env, store, picks, err := handOutSelection(c, stdio, false)
+			env, store, picks, proj, err := selectionOrProject(c, stdio, false)
 			if err != nil {
 				return err
 			}
@@ -127,6 +129,7 @@ A value a format cannot carry is left out with an error naming the variable, and
 			if err != nil {
 				return err
 			}
+			applyProject(plan, proj, false)
 			for _, n := range plan.Notes {
 				fmt.Fprintln(stdio.Stderr, "tok: "+n)
 			}

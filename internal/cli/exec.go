@@ -103,10 +103,19 @@ Examples:
    tok exec --strict -- make publish          # refuse to start with an expired token
    tok exec --session -- curvenote deploy     # Curvenote gets a session token, not your API token
 
-Tokens that can be refreshed are refreshed before the program starts when under a minute is left.`,
+Tokens that can be refreshed are refreshed before the program starts when under a minute is left.
+
+A project says which tokens it needs in tok.env (or --env-file FILE): NAME=VALUE lines, where a
+value tok://TARGET[#token|#username|#domain] is a stored token and any other value is passed as
+is. Without --only, tok looks for tok.env from here up to the repository root and injects
+exactly its variables; a reference that does not resolve stops tok before the program starts.
+--mask (the default when CI is set) shows every injected secret in the program's output as
+<tok:NAME>, as is, base64'd or URL-encoded; on a terminal the program gets a pseudo-terminal.`,
 		Flags: []ucli.Flag{
 			onlyFlag(),
 			envFlag(),
+			envFileFlag(),
+			maskFlag(),
 			&ucli.BoolFlag{Name: "preserve-env", Usage: "keep a variable the environment already has"},
 			&ucli.BoolFlag{Name: "strict", Usage: "refuse to run when a selected token has expired"},
 			&ucli.BoolFlag{Name: "netrc", Usage: "give the program a temporary netrc (NETRC) with the selected tokens"},
@@ -119,7 +128,7 @@ Tokens that can be refreshed are refreshed before the program starts when under 
 			if c.NArg() == 0 {
 				return usageError("usage: tok exec [flags] -- PROGRAM [ARGS...]")
 			}
-			env, store, picks, err := handOutSelection(c, stdio, c.Bool("session"))
+			env, store, picks, proj, err := selectionOrProject(c, stdio, c.Bool("session"))
 			if err != nil {
 				return err
 			}
@@ -136,8 +145,20 @@ Tokens that can be refreshed are refreshed before the program starts when under 
 			if err != nil {
 				return err
 			}
+			applyProject(plan, proj, c.Bool("preserve-env"))
+			fromEnv, err := resolveEnvironment(c, stdio, env, store, plan, c.Bool("session"))
+			if err != nil {
+				plan.Cleanup()
+				return err
+			}
 			for _, n := range plan.Notes {
 				fmt.Fprintln(stdio.Stderr, "tok: "+n)
+			}
+			if masking(c) {
+				if code := runMasked(stdio, plan, c.Args().Slice(), maskSecrets(picks, proj, fromEnv)); code != 0 {
+					return silentExit(code)
+				}
+				return nil
 			}
 			if code := inject.Run(plan, c.Args().Slice(), stdio.Stderr); code != 0 {
 				return silentExit(code)

@@ -34,7 +34,7 @@ type statusRecord struct {
 func statusCommand(stdio IO) *ucli.Command {
 	return &ucli.Command{
 		Name:      "status",
-		Usage:     "show each token's claims and expiry; exit 1 if any is expired (the vault needs its passphrase)",
+		Usage:     "show each token's claims and expiry, and the project's references; exit 1 if any is expired or missing (the vault needs its passphrase)",
 		ArgsUsage: "[TARGET]",
 		Description: `On tok's vault this needs the passphrase (or tok unlock), though no token is shown: record
 files are named by a salted hash, so the targets themselves are only readable with the key.
@@ -47,6 +47,7 @@ Examples:
                               # CAVE: the info service's datastacks; JWT: a refresh when needed`,
 		Flags: []ucli.Flag{
 			&ucli.BoolFlag{Name: "json", Usage: "print JSON for scripts"},
+			envFileFlag(),
 			&ucli.BoolFlag{Name: "verify", Usage: "ask each platform whether the token works: VERIFIED, EXPIRING SOON, EXPIRED or REVOKED"},
 		},
 		Action: func(c *ucli.Context) error {
@@ -108,6 +109,9 @@ Examples:
 				for _, s := range out {
 					printStatus(stdio, s, now)
 				}
+			}
+			if path := projectFileQuiet(c); path != "" && c.NArg() == 0 && !c.Bool("json") {
+				expired += projectReport(stdio.Stdout, env, store, path)
 			}
 			if c.NArg() == 0 { // a line about the whole store, not about one TARGET
 				if found, _ := scanPlaintext(env); len(found) > 0 {

@@ -40,7 +40,9 @@ func replaceProcess(path string, argv, env []string) error {
 // tok, tok gives the terminal back and resumes the program. When it ends, the terminal is tok's
 // again.
 func runChild(cmd *exec.Cmd) (int, error) {
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if cmd.Stdout == nil { // the masked run gives pipes of its own
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	tty := foregroundTerminal()
 	if tty >= 0 {

@@ -18,7 +18,9 @@ func replaceProcess(string, []string, []string) error {
 // runChild runs cmd; Ctrl-C reaches every process of the console, so tok only waits for the
 // program to end.
 func runChild(cmd *exec.Cmd) (int, error) {
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if cmd.Stdout == nil { // the masked run gives pipes of its own
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	}
 	signal.Ignore(os.Interrupt)
 	defer signal.Reset(os.Interrupt)
 	if err := cmd.Start(); err != nil {

@@ -1,0 +1,8 @@
+package inject
+
+import "golang.org/x/sys/unix"
+
+const (
+	fSetPipeSize    = unix.F_SETPIPE_SZ
+	ioctlGetTermios = unix.TCGETS
+)
