@@ -134,9 +134,17 @@ func gitStore(b Backend, req *GitCredential, target keychain.Target, errw io.Wri
 	}
 	host := target
 	host.Username = ""
+	if secret == "" {
+		// Code Ocean's shape: the token came back as the user name. It worked: clear a rejection.
+		existing, key, err := b.Store.Find(host)
+		if err == nil && existing.Secret == req.Username && existing.Rejected != nil {
+			return b.Store.Update(key, func(r *keychain.Record) error { r.Rejected = nil; return nil })
+		}
+		return nil // nothing to keep
+	}
 	existing, _, err := b.Store.Find(target)
 	if err == nil && existing.Source != keychain.SourceGit {
-		if existing.Secret == secret || (existing.Secret == req.Username && secret == "") {
+		if existing.Secret == secret {
 			if existing.Rejected != nil {
 				key, _ := existing.ParsedTarget()
 				return b.Store.Update(key, func(r *keychain.Record) error { r.Rejected = nil; return nil })
@@ -160,9 +168,6 @@ func gitStore(b Backend, req *GitCredential, target keychain.Target, errw io.Wri
 	}
 	if p, ok := b.Registry.ForHost(target.Host); ok {
 		rec.Platform = p.Name
-	}
-	if secret == "" {
-		return nil // nothing to keep
 	}
 	_, err = b.Store.Save(host, rec)
 	return err
