@@ -415,4 +415,3 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
-
