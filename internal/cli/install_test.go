@@ -1,0 +1,50 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestInstallGitDryRun(t *testing.T) {
+	h := newHarness(t)
+	cfg := filepath.Join(t.TempDir(), "gitconfig")
+	h.must("a", "set", "https://git.example.org")
+	h.must("b", "set", "https://git.example.org/org/repo.git")
+	h.must("c", "set", "*.example.org")
+	r := h.must("", "install", "git", "--dry-run", "--file", cfg)
+	want := []string{
+		"git config --file=" + cfg + " --add credential.https://git.example.org.helper ''\n" +
+			"git config --file=" + cfg + " --add credential.https://git.example.org.helper tok\n",
+		"credential.https://git.example.org/org/repo.git.useHttpPath true",
+	}
+	for _, w := range want {
+		if !strings.Contains(r.stdout, w) {
+			t.Errorf("dry run lacks %q:\n%s", w, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "*.example.org") || r.stderr != "" {
+		t.Errorf("stdout %q stderr %q", r.stdout, r.stderr)
+	}
+	if _, err := os.Stat(cfg); !os.IsNotExist(err) {
+		t.Fatalf("the dry run wrote %s (%v)", cfg, err)
+	}
+	// Named targets; a wildcard cannot be installed.
+	r = h.must("", "install", "git", "https://github.com", "--dry-run", "--file", cfg)
+	if !strings.Contains(r.stdout, "credential.https://github.com.helper tok") || strings.Contains(r.stdout, "git.example.org") {
+		t.Fatalf("named: %q", r.stdout)
+	}
+	r = h.run("", "install", "git", "*.example.org", "--dry-run", "--file", cfg)
+	if r.code != 2 || r.stderr != "tok: git config cannot match https://*.example.org; install each host\n" {
+		t.Fatalf("wildcard: exit %d stderr %q", r.code, r.stderr)
+	}
+}
+
+func TestInstallGitNothingToInstall(t *testing.T) {
+	h := newHarness(t)
+	r := h.run("", "install", "git", "--dry-run", "--file", filepath.Join(t.TempDir(), "gitconfig"))
+	if r.code != 1 || !strings.HasPrefix(r.stderr, "tok: tok holds no credentials yet") || r.stdout != "" {
+		t.Fatalf("exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
