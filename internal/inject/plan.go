@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/tok-dev/tok/keychain"
 	"github.com/tok-dev/tok/platform"
@@ -128,7 +129,11 @@ func NewPlan(base []string, records []keychain.Record, reg *platform.Registry, o
 	}
 	if opts.Netrc {
 		path := filepath.Join(plan.Dir, "netrc")
-		plan.Files[path] = netrc(records, reg)
+		data, left := netrc(records, reg)
+		plan.Files[path] = data
+		for _, target := range left {
+			plan.Notes = append(plan.Notes, "warning: left "+target+" out of the netrc: its user name or token holds a space, quote or line break, which netrc cannot carry")
+		}
 		set("NETRC", path, "--netrc")
 	}
 	if !opts.VarsOnly {
@@ -214,20 +219,40 @@ func mirror(plan *Plan, src, dst string, skip map[string]bool) {
 }
 
 // netrc is a netrc file with one machine entry per record, in its platform's Basic shape.
-func netrc(records []keychain.Record, reg *platform.Registry) []byte {
+// netrc has no quoting: a record whose user name or token holds whitespace of any kind or a
+// quote would split into other attributes or entries, so it is left out (its target is in left).
+func netrc(records []keychain.Record, reg *platform.Registry) (data []byte, left []string) {
 	var b strings.Builder
 	seen := map[string]bool{}
 	for _, rec := range records {
 		t, err := rec.ParsedTarget()
-		if err != nil || t.IsWildcard() || seen[t.Host] || strings.ContainsAny(rec.Secret, " \t\n\"") {
-			continue // netrc has no quoting: a secret with spaces cannot be written
+		if err != nil || t.IsWildcard() || seen[t.Host] {
+			continue
 		}
-		seen[t.Host] = true
 		plat, _ := reg.Named(rec.Platform)
 		user, pass := plat.BasicPair(rec.Secret, rec.Username, "")
+		if !netrcSafe(user) || !netrcSafe(pass) {
+			left = append(left, rec.Target)
+			continue
+		}
+		seen[t.Host] = true
+		if pass == "" {
+			pass = `""` // Code Ocean's: a bare "password" would take the next line's word
+		}
 		fmt.Fprintf(&b, "machine %s\n  login %s\n  password %s\n", strings.Trim(t.Host, "[]"), user, pass)
 	}
-	return []byte(b.String())
+	return []byte(b.String()), left
+}
+
+// netrcSafe reports whether s can be one netrc token: no whitespace (netrc readers split on
+// any, CR and form feed included), no quote, no control character.
+func netrcSafe(s string) bool {
+	for _, c := range s {
+		if c <= ' ' || c == '"' || c == 0x7f || unicode.IsSpace(c) {
+			return false
+		}
+	}
+	return true
 }
 
 // WriteFiles creates the plan's files (0600) and links, in 0700 directories.
