@@ -3,38 +3,54 @@
 package atomicfile
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 )
 
-// Write replaces path with data, giving the file mode perm.
+// Write replaces path with data, giving the file mode perm. Each step runs through do (see
+// seam.go), so tests can see the order of the steps and crash at any one.
 func Write(path string, data []byte, perm os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
+	dir := filepath.Dir(path)
+	var tmp *os.File
+	if err := do(StepCreate, dir, func() (err error) {
+		tmp, err = os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+		return err
+	}); err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
+	crashed := false
+	defer func() {
+		if !crashed { // a killed process leaves its temp file behind; a simulated crash too
+			os.Remove(tmp.Name())
+		}
+	}()
+	steps := []struct {
+		s  Step
+		p  string
+		fn func() error
+	}{
+		{StepChmod, tmp.Name(), func() error { return tmp.Chmod(perm) }},
+		{StepWrite, tmp.Name(), func() error { _, err := tmp.Write(data); return err }},
+		{StepSync, tmp.Name(), tmp.Sync},
+		{StepClose, tmp.Name(), tmp.Close},
+		{StepRename, path, func() error { return os.Rename(tmp.Name(), path) }},
+		{StepSyncDir, dir, func() error {
+			if d, err := os.Open(dir); err == nil {
+				_ = d.Sync() // makes the rename itself durable; not supported everywhere (Windows)
+				d.Close()
+			}
+			return nil
+		}},
 	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		_ = d.Sync() // makes the rename itself durable; not supported everywhere (Windows)
-		d.Close()
+	for i, st := range steps {
+		if err := do(st.s, st.p, st.fn); err != nil {
+			crashed = errors.Is(err, ErrCrash)
+			if i <= 3 { // not yet closed
+				tmp.Close()
+			}
+			return err
+		}
 	}
 	return nil
 }
