@@ -48,3 +48,15 @@ func TestInstallGitNothingToInstall(t *testing.T) {
 		t.Fatalf("exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
 	}
 }
+
+func TestUninstallGitDryRun(t *testing.T) {
+	h := newHarness(t)
+	cfg := filepath.Join(t.TempDir(), "gitconfig")
+	r := h.must("", "uninstall", "git", "--dry-run", "--file", cfg)
+	if r.stderr != "" {
+		t.Fatalf("stderr %q", r.stderr)
+	}
+	if _, err := os.Stat(cfg); !os.IsNotExist(err) {
+		t.Fatalf("the dry run wrote %s (%v)", cfg, err)
+	}
+}
