@@ -148,3 +148,35 @@ func TestReadGitCredentialLineLimit(t *testing.T) {
 		}
 	}
 }
+
+// The 1 MiB input limit is exact, and counts every byte read (a CR before LF included): input
+// over it is refused, never parsed cut short.
+func TestReadGitCredentialInputLimit(t *testing.T) {
+	build := func(size int, eol string) string {
+		var b strings.Builder
+		b.WriteString("protocol=https" + eol)
+		line := "wwwauth[]=" + strings.Repeat("a", 1000-len(eol)-len("wwwauth[]=")) + eol
+		for b.Len()+len(line) <= size {
+			b.WriteString(line)
+		}
+		rest := size - b.Len()
+		b.WriteString("wwwauth[]=" + strings.Repeat("b", rest-len(eol)-len("wwwauth[]=")) + eol)
+		return b.String()
+	}
+	for _, eol := range []string{"\n", "\r\n"} {
+		at := build(MaxGitInput, eol)
+		if len(at) != MaxGitInput {
+			t.Fatalf("built %d bytes", len(at))
+		}
+		if _, err := ReadGitCredential(strings.NewReader(at)); err != nil {
+			t.Errorf("eol %q: exactly 1 MiB: %v", eol, err)
+		}
+		over := build(MaxGitInput+1, eol)
+		if _, err := ReadGitCredential(strings.NewReader(over)); !errors.Is(err, ErrMalformed) {
+			t.Errorf("eol %q: 1 MiB and a byte: %v", eol, err)
+		}
+		if _, err := ReadGitCredential(strings.NewReader(over + "password=x" + eol)); !errors.Is(err, ErrMalformed) {
+			t.Errorf("eol %q: well over 1 MiB: %v", eol, err)
+		}
+	}
+}
