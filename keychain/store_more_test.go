@@ -89,3 +89,51 @@ func TestTargetFromKey(t *testing.T) {
 		}
 	}
 }
+
+func TestPutKeepsCreated(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s := NewStore(newMemRing(), "m", "", "", 0)
+	s.SetClock(func() time.Time { return now })
+	key := mustTarget(t, "https://r.example.org")
+	if err := s.Put(key, Record{Secret: "1", Created: now.Add(-time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	first := now
+	now = now.Add(time.Hour)
+	if err := s.Put(key, Record{Secret: "2"}); err != nil {
+		t.Fatal(err)
+	}
+	rec, _, _ := s.Find(key)
+	if rec.Secret != "2" || !rec.Created.Equal(first) || !rec.Updated.Equal(now) {
+		t.Fatalf("%+v", rec)
+	}
+}
+
+// Touch writes last-used at most once an hour: exactly an hour later it writes again.
+func TestTouchHourly(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s := NewStore(newMemRing(), "m", "", "", 0)
+	s.SetClock(func() time.Time { return now })
+	key := mustTarget(t, "https://t.example.org")
+	if err := s.Put(key, Record{Secret: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	rec, _, _ := s.Find(key)
+	s.Touch(rec)
+	rec, _, _ = s.Find(key)
+	first := now
+	for _, step := range []time.Duration{time.Hour - time.Second, time.Second} {
+		now = now.Add(step)
+		s.Touch(rec)
+		rec, _, _ = s.Find(key)
+	}
+	if !rec.LastUsed.Equal(first.Add(time.Hour)) {
+		t.Fatalf("last used %v, want %v", rec.LastUsed, first.Add(time.Hour))
+	}
+	now = now.Add(time.Minute)
+	s.Touch(rec)
+	if again, _, _ := s.Find(key); !again.LastUsed.Equal(rec.LastUsed) {
+		t.Fatalf("touched again within the hour: %v", again.LastUsed)
+	}
+	s.Touch(Record{Target: "::"}) // no target: nothing, no panic
+}
