@@ -415,3 +415,33 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// An http record answers an http request (loopback, or a record stored as http).
+func TestGitGetHTTP(t *testing.T) {
+	s := newStub(t)
+	s.seed("http://127.0.0.1:8080", keychain.Record{Secret: "local", Source: keychain.SourceSet})
+	out, _, _ := runGit("get", "protocol=http\nhost=127.0.0.1:8080\n", s.backend(nil))
+	if !strings.HasSuffix(out, "password=local\n") {
+		t.Fatalf("answer %q", out)
+	}
+}
+
+// password_expiry_utc=0 (or junk) means no expiry.
+func TestGitStoreExpiry(t *testing.T) {
+	for in, want := range map[string]int64{"0": 0, "-5": 0, "junk": 0, "1": 1, "4102444800": 4102444800} {
+		s := newStub(t)
+		runGit("store", "protocol=https\nhost=h.example.org\nusername=u\npassword=p\npassword_expiry_utc="+in+"\n", s.backend(nil))
+		rec, ok := s.get("https://h.example.org")
+		if !ok {
+			t.Fatalf("%s: nothing stored", in)
+		}
+		if got := int64(0); !rec.Expires.IsZero() {
+			got = rec.Expires.Unix()
+			if got != want {
+				t.Errorf("%s: expires %d, want %d", in, got, want)
+			}
+		} else if want != 0 {
+			t.Errorf("%s: no expiry, want %d", in, want)
+		}
+	}
+}

@@ -180,3 +180,32 @@ func TestReadGitCredentialInputLimit(t *testing.T) {
 		}
 	}
 }
+
+// The error for a bad value names its key, cut to 40 characters.
+func TestReadGitCredentialErrorNamesKey(t *testing.T) {
+	for key, shown := range map[string]string{
+		strings.Repeat("k", 40): strings.Repeat("k", 40),
+		strings.Repeat("k", 41): strings.Repeat("k", 40),
+	} {
+		_, err := ReadGitCredential(strings.NewReader(key + "=a\rb\n"))
+		if err == nil || !strings.Contains(err.Error(), `"`+shown+`"`) {
+			t.Errorf("key of %d: %v", len(key), err)
+		}
+	}
+}
+
+// A path is written only when there is one, and reads back.
+func TestWriteGitCredentialPath(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteGitCredential(&buf, &GitCredential{Protocol: "https", HasProtocol: true, Host: "h", HasHost: true}); err != nil || strings.Contains(buf.String(), "path=") {
+		t.Fatalf("%q %v", buf.String(), err)
+	}
+	buf.Reset()
+	if err := WriteGitCredential(&buf, &GitCredential{Protocol: "https", HasProtocol: true, Host: "h", HasHost: true, Path: "a/b.git", AuthType: "Bearer", Credential: "c", Ephemeral: true, Quit: true, WWWAuth: []string{"Bearer"}, OAuthRefreshToken: "rt"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := ReadGitCredential(&buf)
+	if err != nil || c.Path != "a/b.git" || c.AuthType != "Bearer" || c.Credential != "c" || !c.Ephemeral || !c.Quit || c.OAuthRefreshToken != "rt" || len(c.WWWAuth) != 1 {
+		t.Fatalf("%+v %v", c, err)
+	}
+}
