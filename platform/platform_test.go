@@ -167,7 +167,7 @@ func TestAuthorization(t *testing.T) {
 func TestValidEnvName(t *testing.T) {
 	for s, want := range map[string]bool{
 		"A": true, "_": true, "a_1": true, "CURVENOTE_TOKEN": true, "z9": true, "Z": true, "_0": true,
-		"": false, "1A": false, "9": false, "A-B": false, "A B": false, "A=B": false, "É": false, "A.B": false,
+		"": false, "1A": false, "9": false, "0A": false, "A-B": false, "A B": false, "A=B": false, "É": false, "A.B": false,
 		"a[": false, "@": false, "`": false, "{": false, "/": false, ":": false,
 	} {
 		if got := ValidEnvName(s); got != want {

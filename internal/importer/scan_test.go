@@ -184,3 +184,106 @@ func mustReq(t *testing.T, s string) keychain.Target {
 	}
 	return r
 }
+
+func scanHome(t *testing.T, home string, vars map[string]string) []importer.Found {
+	t.Helper()
+	env := importer.Env{Home: home, GOOS: "linux", Registry: platform.Builtin(), Getenv: func(k string) string { return vars[k] }}
+	found, problems := importer.Scan(env)
+	if len(problems) != 0 {
+		t.Fatalf("problems %v", problems)
+	}
+	return found
+}
+
+// A CAVE file's "token" key comes first (it takes the server's default key), then the others
+// by name.
+func TestScanCAVEKeyOrder(t *testing.T) {
+	home := t.TempDir()
+	write(t, filepath.Join(home, ".cloudvolume", "secrets", "cave-secret.json"),
+		`{"zeta":"`+strings.Repeat("z", 32)+`","token":"`+strings.Repeat("t", 32)+`","alpha":"`+strings.Repeat("a", 32)+`"}`, 0o600)
+	var users []string
+	for _, f := range scanHome(t, home, nil) {
+		users = append(users, f.Record.Username)
+	}
+	if strings.Join(users, ",") != ",alpha,zeta" {
+		t.Fatalf("order %q", users)
+	}
+}
+
+// Curvenote's active token (settings "token") comes first, noted active, whether or not it is
+// also in the list.
+func TestScanCurvenoteActive(t *testing.T) {
+	home := t.TempDir()
+	a := jwtFor(t, map[string]any{"sub": "a"})
+	b := jwtFor(t, map[string]any{"sub": "b"})
+	write(t, filepath.Join(home, ".curvenote", "settings.json"), `{"token":"`+b+`","tokens":[{"token":"`+a+`","note":"work"},{"token":"`+b+`","note":"home"}]}`, 0o600)
+	found := scanHome(t, home, nil)
+	if len(found) != 2 || found[0].Record.Secret != b || found[0].Note != "active, home" || found[1].Note != "work" {
+		t.Fatalf("%+v", found)
+	}
+	write(t, filepath.Join(home, ".curvenote", "settings.json"), `{"token":"`+b+`","tokens":[{"token":"`+a+`"}]}`, 0o600)
+	found = scanHome(t, home, nil)
+	if len(found) != 2 || found[0].Record.Secret != b || found[0].Note != "active" || found[0].Record.Extra["identity"] != "b" {
+		t.Fatalf("%+v", found)
+	}
+	// No identity at all: none recorded.
+	write(t, filepath.Join(home, ".curvenote", "settings.json"), `{"token":"`+jwtFor(t, map[string]any{})+`"}`, 0o600)
+	if found := scanHome(t, home, nil); len(found) != 1 || found[0].Record.Extra != nil || found[0].Record.Username != "" {
+		t.Fatalf("%+v", found)
+	}
+}
+
+// git's XDG credentials file is read, and lines leave it one at a time, wherever they are.
+func TestGitCredentialsXDGAndRemoval(t *testing.T) {
+	home := t.TempDir()
+	xdg := filepath.Join(home, "xdg")
+	path := filepath.Join(xdg, "git", "credentials")
+	write(t, path, "https://a:1@a.example.org\r\nhttps://b:2@b.example.org\nhttps://c:3@c.example.org", 0o600)
+	found := scanHome(t, home, map[string]string{"XDG_CONFIG_HOME": xdg})
+	if len(found) != 3 {
+		t.Fatalf("%d found", len(found))
+	}
+	store := keychain.NewStore(keyring.NewArrayKeyring(nil), "memory", "test", "", 0)
+	for _, i := range []int{2, 0} { // the last line (no newline), then the first (CRLF)
+		if err := importer.Import(store, found[i]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := importer.RemovePlaintext(store, found[i:i+1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b, _ := os.ReadFile(path); string(b) != "https://b:2@b.example.org\n" {
+		t.Fatalf("now %q", b)
+	}
+	// A line that is not a URL with a password: nothing from the file, and which line says so.
+	write(t, path, "https://a:1@a.example.org\nhttps://nopassword.example.org\n", 0o600)
+	env := importer.Env{Home: home, GOOS: "linux", Registry: platform.Builtin(), Getenv: func(k string) string { return map[string]string{"XDG_CONFIG_HOME": xdg}[k] }}
+	found, problems := importer.Scan(env)
+	if len(found) != 0 || len(problems) != 1 || !strings.Contains(problems[0].Err.Error(), "line 2") {
+		t.Fatalf("%v %v", found, problems)
+	}
+}
+
+// A netrc cut short (a keyword without its value at the end) is read without harm.
+func TestNetrcCutShort(t *testing.T) {
+	for _, text := range []string{"machine", "machine a.example.org login", "machine a.example.org login u password", "  \n\t"} {
+		home := t.TempDir()
+		write(t, filepath.Join(home, ".netrc"), text, 0o600)
+		if found := scanHome(t, home, nil); len(found) != 0 {
+			t.Errorf("%q: %v", text, found)
+		}
+	}
+}
+
+// The JWT CLI's expires_at counts only when the token has no exp of its own.
+func TestJWTCLIExpiry(t *testing.T) {
+	home := t.TempDir()
+	withExp := jwtFor(t, map[string]any{"exp": 4102444800})
+	for tok, want := range map[string]int64{withExp: 4102444800, "opaque": 1893456000} {
+		write(t, filepath.Join(home, ".config", "cli", "token.json"), `{"access_token":"`+tok+`","url":"https://api.example.org","expires_at":"2030-01-01T00:00:00Z"}`, 0o600)
+		found := scanHome(t, home, nil)
+		if len(found) != 1 || found[0].Record.Expires.Unix() != want {
+			t.Errorf("%.10s: %+v", tok, found)
+		}
+	}
+}
