@@ -2,8 +2,11 @@
 # Mutation gate (issue 20): gremlins mutates the packages that hold tok's security rules, one
 # package at a time, each against its own unit tests only, and fails when a package's test
 # efficacy (killed / (killed + lived)) or mutant coverage ((killed + lived) / all mutants) falls
-# under its threshold below. Raise a threshold when the tests get better; never lower one to
-# pass.
+# under its threshold below: a few points under what the tests reach today (measured on a
+# 2-core machine under load; README gives the figures), so the gate is stable and still fails
+# when a rule loses its test. Raise a threshold when the tests get better; never lower one to
+# pass. The mutants that live today are equivalent (a boundary no input can tell apart) or need
+# a timed test (the renewal lock's wait).
 #
 #   .ci/mutation.sh                 every package in the table
 #   .ci/mutation.sh helper platform some of them
@@ -24,11 +27,11 @@ fi
 #  - internal/inject: planning; running a program (run*.go: signals, exit codes) is e2e's.
 #  - platform: platform/remote (HTTP) is proven against test servers in lifecycle tests.
 table=(
-  "keychain;90;75;^(agent|backend|chunked|deadline|filelock|filering|keyctl|secretservice|vault);^(TestVault|TestFileStore)"
-  "helper;90;75;^$;^$"
-  "internal/inject;90;75;^run;^$"
-  "internal/importer;90;75;^$;^$"
-  "platform;90;75;^remote/;^$"
+  "keychain;94;90;^(agent|backend|chunked|deadline|filelock|filering|keyctl|secretservice|vault);^(TestVault|TestFileStore)"
+  "helper;92;92;^$;^$"
+  "internal/inject;94;95;^run;^$"
+  "internal/importer;93;87;^$;^$"
+  "platform;97;95;^remote/;^$"
 )
 
 want=("$@")

@@ -432,13 +432,11 @@ func TestGitStoreExpiry(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s: nothing stored", in)
 		}
-		if got := int64(0); !rec.Expires.IsZero() {
-			got = rec.Expires.Unix()
-			if got != want {
-				t.Errorf("%s: expires %d, want %d", in, got, want)
-			}
-		} else if want != 0 {
-			t.Errorf("%s: no expiry, want %d", in, want)
+		switch {
+		case want == 0 && !rec.Expires.IsZero():
+			t.Errorf("%s: expires %v, want no expiry", in, rec.Expires)
+		case want != 0 && rec.Expires.Unix() != want:
+			t.Errorf("%s: expires %v, want %d", in, rec.Expires, want)
 		}
 	}
 }
