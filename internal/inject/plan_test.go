@@ -233,6 +233,14 @@ func TestPlanCave(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	for link, target := range plan.Links { // every one of them, whatever the map's order
+		if _, file := plan.Files[link]; file {
+			continue
+		}
+		if got, err := os.Readlink(link); err != nil || got != target {
+			t.Errorf("link %s: %q %v, want %s", link, got, err, target)
+		}
+	}
 	b, err := os.ReadFile(filepath.Join(fakeHome, ".cloudvolume", "secrets", "cave-secret.json"))
 	if err != nil || string(b) != `{"token":"`+token+`"}` {
 		t.Fatalf("through the mirror: %q %v", b, err)
