@@ -14,61 +14,61 @@ import (
 	"github.com/tok-dev/tok/platform"
 )
 
-// stubStore is the helper.Store the git policy drives, over a real store in memory (so
+// protoStub is the helper.Store the git policy drives, over a real store in memory (so
 // resolution is keychain's own), with what a test needs to see or break: the writes made,
 // and a locked vault (every read of a stored record fails as the vault's does).
-type stubStore struct {
+type protoStub struct {
 	*keychain.Store
 	locked bool
 	writes int
 }
 
-func newStub(t *testing.T) *stubStore {
+func newProtoStub(t *testing.T) *protoStub {
 	s := keychain.NewStore(keyring.NewArrayKeyring(nil), "memory", "the test", "", time.Second)
 	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
 	s.SetClock(func() time.Time { return now })
-	return &stubStore{Store: s}
+	return &protoStub{Store: s}
 }
 
 var errLocked = fmt.Errorf("%w: run tok unlock (once per session), or set TOK_FILE_PASSPHRASE", keychain.ErrVaultLocked)
 
-func (s *stubStore) lockedRead(err error) error {
+func (s *protoStub) lockedRead(err error) error {
 	if s.locked && err == nil {
 		return errLocked
 	}
 	return err
 }
 
-func (s *stubStore) Lookup(t keychain.Target) (keychain.Record, error) {
+func (s *protoStub) Lookup(t keychain.Target) (keychain.Record, error) {
 	rec, err := s.Store.Lookup(t)
 	return rec, s.lockedRead(err)
 }
 
-func (s *stubStore) HandOut(ctx context.Context, t keychain.Target, r keychain.Renewer, warn func(error)) (keychain.Record, error) {
+func (s *protoStub) HandOut(ctx context.Context, t keychain.Target, r keychain.Renewer, warn func(error)) (keychain.Record, error) {
 	if _, err := s.Lookup(t); err != nil {
 		return keychain.Record{}, err
 	}
 	return s.Store.HandOut(ctx, t, r, warn)
 }
 
-func (s *stubStore) Find(t keychain.Target) (keychain.Record, keychain.Target, error) {
+func (s *protoStub) Find(t keychain.Target) (keychain.Record, keychain.Target, error) {
 	rec, key, err := s.Store.Find(t)
 	return rec, key, s.lockedRead(err)
 }
 
-func (s *stubStore) List() ([]keychain.Entry, error) {
+func (s *protoStub) List() ([]keychain.Entry, error) {
 	if s.locked {
 		return nil, errLocked
 	}
 	return s.Store.List()
 }
 
-func (s *stubStore) Save(t keychain.Target, rec keychain.Record) (keychain.Target, error) {
+func (s *protoStub) Save(t keychain.Target, rec keychain.Record) (keychain.Target, error) {
 	s.writes++
 	return s.Store.Save(t, rec)
 }
 
-func (s *stubStore) Update(t keychain.Target, fn func(*keychain.Record) error) error {
+func (s *protoStub) Update(t keychain.Target, fn func(*keychain.Record) error) error {
 	if s.locked {
 		return errLocked
 	}
@@ -76,13 +76,13 @@ func (s *stubStore) Update(t keychain.Target, fn func(*keychain.Record) error) e
 	return s.Store.Update(t, fn)
 }
 
-func (s *stubStore) Delete(t keychain.Target) error {
+func (s *protoStub) Delete(t keychain.Target) error {
 	s.writes++
 	return s.Store.Delete(t)
 }
 
 // set stores rec as tok set (or tok login) would.
-func (s *stubStore) set(t *testing.T, url string, rec keychain.Record) {
+func (s *protoStub) set(t *testing.T, url string, rec keychain.Record) {
 	t.Helper()
 	target, err := keychain.ParseRequest(url)
 	if err != nil {
@@ -96,7 +96,7 @@ func (s *stubStore) set(t *testing.T, url string, rec keychain.Record) {
 	}
 }
 
-func (s *stubStore) records(t *testing.T) []keychain.Entry {
+func (s *protoStub) records(t *testing.T) []keychain.Entry {
 	t.Helper()
 	entries, err := s.Store.List()
 	if err != nil {
@@ -106,7 +106,7 @@ func (s *stubStore) records(t *testing.T) []keychain.Entry {
 }
 
 // git runs one helper operation against the stub, as git would run git-credential-tok.
-func (s *stubStore) git(op, in string) (stdout, stderr string, code int) {
+func (s *protoStub) git(op, in string) (stdout, stderr string, code int) {
 	var out, errb bytes.Buffer
 	code = Git(op, strings.NewReader(in), &out, &errb, func() (Backend, error) {
 		return Backend{Store: s, Registry: platform.Builtin()}, nil
@@ -114,7 +114,7 @@ func (s *stubStore) git(op, in string) (stdout, stderr string, code int) {
 	return out.String(), errb.String(), code
 }
 
-func (s *stubStore) mustGet(t *testing.T, in, want string) {
+func (s *protoStub) mustGet(t *testing.T, in, want string) {
 	t.Helper()
 	out, errs, code := s.git("get", in)
 	if out != want || code != 0 {
@@ -122,7 +122,7 @@ func (s *stubStore) mustGet(t *testing.T, in, want string) {
 	}
 }
 
-func (s *stubStore) mustRun(t *testing.T, op, in string) {
+func (s *protoStub) mustRun(t *testing.T, op, in string) {
 	t.Helper()
 	if out, errs, code := s.git(op, in); code != 0 || out != "" || errs != "" {
 		t.Fatalf("%s\n%s\nexit %d, stdout %q, stderr %q", op, in, code, out, errs)
@@ -134,7 +134,7 @@ func (s *stubStore) mustRun(t *testing.T, op, in string) {
 // credential only, forgets it when git stores the credential without it or erases it, and
 // never treats it as a refresh token of its own.
 func TestGitOAuthRefreshToken(t *testing.T) {
-	s := newStub(t)
+	s := newProtoStub(t)
 	s.mustRun(t, "store", "protocol=https\nhost=git.example.org\nusername=ada\npassword=gho_access\npassword_expiry_utc=1796040000\noauth_refresh_token=ghr_refresh\n")
 	s.mustGet(t, "protocol=https\nhost=git.example.org\n",
 		"username=ada\npassword=gho_access\noauth_refresh_token=ghr_refresh\npassword_expiry_utc=1796040000\n")
@@ -167,7 +167,7 @@ func TestGitOAuthRefreshToken(t *testing.T) {
 // TestGitEmptyUsernameAndPassword: t0303 "can store empty username" (single sign-on hosts,
 // http.emptyAuth) gives back username= and password=.
 func TestGitEmptyUsernameAndPassword(t *testing.T) {
-	s := newStub(t)
+	s := newProtoStub(t)
 	s.mustRun(t, "store", "protocol=https\nhost=sso.tld\nusername=\npassword=\n")
 	s.mustGet(t, "protocol=https\nhost=sso.tld\n", "username=\npassword=\n")
 	// A credential git stored comes back as git gave it, not in a platform's shape.
@@ -197,7 +197,7 @@ func TestGitApprovingWhatTokHandedOutStoresNothing(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s := newStub(t)
+			s := newProtoStub(t)
 			rec := keychain.Record{Secret: "the-token"}
 			if strings.Contains(c.url, "codeocean") {
 				rec = keychain.Record{Secret: "cop_token", Platform: "codeocean"}
@@ -226,7 +226,7 @@ func TestGitApprovingWhatTokHandedOutStoresNothing(t *testing.T) {
 		})
 	}
 	// A refused token that git approves again after all is no longer marked rejected.
-	s := newStub(t)
+	s := newProtoStub(t)
 	s.set(t, "https://git.example.org", keychain.Record{Secret: "the-token"})
 	s.mustRun(t, "erase", "protocol=https\nhost=git.example.org\nusername=token\npassword=the-token\n")
 	if r := s.records(t); len(r) != 1 || r[0].Record.Rejected == nil {
@@ -247,7 +247,7 @@ func TestGitApprovingWhatTokHandedOutStoresNothing(t *testing.T) {
 // TestGitEphemeral (git 2.46, capability[]=authtype): a credential git marks ephemeral is never
 // stored, and a token tok renews itself is marked ephemeral when git can pass that on.
 func TestGitEphemeral(t *testing.T) {
-	s := newStub(t)
+	s := newProtoStub(t)
 	s.mustRun(t, "store", "capability[]=authtype\nauthtype=Bearer\ncredential=git2-token\nephemeral=1\nprotocol=https\nhost=git2.example.com\n")
 	s.mustRun(t, "store", "capability[]=authtype\nephemeral=1\nprotocol=https\nhost=git2.example.com\nusername=barbaz\npassword=secret\n")
 	if s.writes != 0 || len(s.records(t)) != 0 {
@@ -281,7 +281,7 @@ func TestGitEphemeral(t *testing.T) {
 // (Backend.Unlock, a terminal prompt in the real helpers) and reads again; with nobody to ask,
 // or a wrong passphrase, one line and no answer, so git falls back to its prompt.
 func TestGitGetUnlocksOnce(t *testing.T) {
-	s := newStub(t)
+	s := newProtoStub(t)
 	s.set(t, "https://git.example.org", keychain.Record{Secret: "tok"})
 	get := func(unlock func() (bool, error)) (string, string) {
 		s.locked = true
@@ -310,7 +310,7 @@ func TestGitGetUnlocksOnce(t *testing.T) {
 // prompt is stored when the host has no record (a write needs no passphrase); over an existing
 // record, which tok cannot read, nothing is written and one line says what to do.
 func TestGitStoreLockedVault(t *testing.T) {
-	s := newStub(t)
+	s := newProtoStub(t)
 	s.set(t, "https://git.example.org", keychain.Record{Secret: "set-by-a-person"})
 	s.locked = true
 	s.mustRun(t, "store", "protocol=https\nhost=new.example.org\nusername=alice\npassword=typed\n")
@@ -331,7 +331,7 @@ func TestGitStoreLockedVault(t *testing.T) {
 // t/lib-credential.sh.
 func TestGitAttributes(t *testing.T) {
 	t.Run("protocol and host", func(t *testing.T) {
-		s := newStub(t)
+		s := newProtoStub(t)
 		s.set(t, "https://example.com", keychain.Record{Secret: "tok"})
 		s.mustGet(t, "protocol=https\nhost=example.com\n", "username=token\npassword=tok\n")
 		s.mustGet(t, "protocol=http\nhost=example.com\n", "") // https answers https only
@@ -343,7 +343,7 @@ func TestGitAttributes(t *testing.T) {
 		s.mustGet(t, "protocol=https\r\nhost=example.com\r\n", "username=token\npassword=tok\n")
 	})
 	t.Run("path", func(t *testing.T) {
-		s := newStub(t)
+		s := newProtoStub(t)
 		s.mustRun(t, "store", "protocol=http\nhost=path.tld\npath=foo.git\nusername=user\npassword=pass\n")
 		s.mustGet(t, "protocol=http\nhost=path.tld\npath=bar.git\n", "")
 		s.mustGet(t, "protocol=http\nhost=path.tld\npath=foo.git\n", "username=user\npassword=pass\n")
@@ -361,7 +361,7 @@ func TestGitAttributes(t *testing.T) {
 		}
 	})
 	t.Run("username and password", func(t *testing.T) {
-		s := newStub(t)
+		s := newProtoStub(t)
 		s.mustRun(t, "store", "protocol=https\nhost=example.com\nusername=user1\npassword=pass1\n")
 		s.mustRun(t, "store", "protocol=https\nhost=example.com\nusername=user2\npassword=pass2\n")
 		s.mustGet(t, "protocol=https\nhost=example.com\nusername=user2\n", "username=user2\npassword=pass2\n")
@@ -377,7 +377,7 @@ func TestGitAttributes(t *testing.T) {
 		s.mustGet(t, "protocol=https\nhost=nopass.tld\n", "")
 	})
 	t.Run("password_expiry_utc (2.40)", func(t *testing.T) {
-		s := newStub(t)
+		s := newProtoStub(t)
 		s.mustRun(t, "store", "protocol=https\nhost=example.com\nusername=user-expiry\npassword=pass\npassword_expiry_utc=9999999999\n")
 		s.mustGet(t, "protocol=https\nhost=example.com\nusername=user-expiry\n", "username=user-expiry\npassword=pass\npassword_expiry_utc=9999999999\n")
 		s.mustRun(t, "store", "protocol=https\nhost=example.com\nusername=user-expiry\npassword=pass2\npassword_expiry_utc=9999999998\n")
@@ -387,7 +387,7 @@ func TestGitAttributes(t *testing.T) {
 		s.mustGet(t, "protocol=https\nhost=zero.tld\n", "username=u\npassword=p\n")
 	})
 	t.Run("wwwauth[] (2.41)", func(t *testing.T) {
-		s := newStub(t)
+		s := newProtoStub(t)
 		s.mustRun(t, "store", "protocol=https\nhost=victim.example.com\nusername=user\npassword=to-be-stolen\n")
 		long := strings.Repeat("a", 1001)
 		s.mustGet(t, "protocol=https\nhost=badguy.example.com\nwwwauth[]=basic realm="+long+"host=victim.example.com\n", "")
@@ -397,7 +397,7 @@ func TestGitAttributes(t *testing.T) {
 		s.mustGet(t, "capability[]=authtype\nprotocol=https\nhost=global.daf-apis.com\nwwwauth[]=Basic realm=\"x\"\nwwwauth[]=Bearer realm=\"x\"\n", "capability[]=authtype\nauthtype=Bearer\ncredential=0123456789abcdef0123456789abcdef\n")
 	})
 	t.Run("capability[]=authtype, authtype and credential (2.46)", func(t *testing.T) {
-		s := newStub(t)
+		s := newProtoStub(t)
 		if out, _, code := s.git("capability", ""); out != "version 0\ncapability authtype\n" || code != 0 {
 			t.Fatalf("capability: %q", out)
 		}
@@ -417,7 +417,7 @@ func TestGitAttributes(t *testing.T) {
 		s.mustGet(t, "capability[]=authtype\nprotocol=https\nhost=example.com\n", "username=token\npassword=tok\n")
 	})
 	t.Run("capability[]=state, state[] and continue (2.46)", func(t *testing.T) {
-		s := newStub(t)
+		s := newProtoStub(t)
 		s.set(t, "https://example.com", keychain.Record{Secret: "tok"})
 		// tok keeps no state between rounds and has no multistage scheme: it announces no
 		// state capability and sends neither state[] nor continue, whatever git sends.
@@ -426,7 +426,7 @@ func TestGitAttributes(t *testing.T) {
 		s.mustGet(t, "protocol=https\nhost=state.tld\n", "username=u\npassword=p\n")
 	})
 	t.Run("quit and unknown attributes or operations", func(t *testing.T) {
-		s := newStub(t)
+		s := newProtoStub(t)
 		s.set(t, "https://example.com", keychain.Record{Secret: "tok"})
 		s.mustGet(t, "protocol=https\nhost=example.com\nquit=1\nfuture-attribute=x\nfuture[]=y\n", "username=token\npassword=tok\n")
 		s.mustRun(t, "future-operation", "protocol=https\nhost=example.com\n")

@@ -58,9 +58,9 @@ func ReadGitCredential(r io.Reader) (*GitCredential, error) {
 	c := &GitCredential{}
 	total := 0
 	for {
-		line, err := readLine(br)
-		total += len(line) + 1
-		if total > MaxGitInput+1 {
+		line, raw, err := readLine(br)
+		total += raw // every byte read, a CR before LF included
+		if total > MaxGitInput {
 			return nil, fmt.Errorf("%w: input is over 1 MiB", ErrMalformed)
 		}
 		if err != nil && !errors.Is(err, io.EOF) {
@@ -78,14 +78,15 @@ func ReadGitCredential(r io.Reader) (*GitCredential, error) {
 	}
 }
 
-// readLine reads one LF-terminated line without its LF (and without one CR before it).
-func readLine(br *bufio.Reader) (string, error) {
+// readLine reads one LF-terminated line without its LF (and without one CR before it), and
+// says how many bytes it read.
+func readLine(br *bufio.Reader) (string, int, error) {
 	var buf bytes.Buffer
 	for {
 		chunk, err := br.ReadSlice('\n')
 		buf.Write(chunk)
 		if buf.Len() > MaxGitLine {
-			return "", fmt.Errorf("%w: a line is over 64 KiB", ErrMalformed)
+			return "", buf.Len(), fmt.Errorf("%w: a line is over 64 KiB", ErrMalformed)
 		}
 		if errors.Is(err, bufio.ErrBufferFull) {
 			continue
@@ -93,12 +94,12 @@ func readLine(br *bufio.Reader) (string, error) {
 		line := buf.String()
 		if strings.HasSuffix(line, "\n") {
 			line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
-			return line, nil
+			return line, buf.Len(), nil
 		}
 		if err == nil {
 			err = io.EOF
 		}
-		return line, err
+		return line, buf.Len(), err
 	}
 }
 

@@ -53,18 +53,31 @@ func TestFileStoreRoundTripAndModes(t *testing.T) {
 			t.Errorf("%s: mode %v, %v; want 0700", d, info.Mode().Perm(), err)
 		}
 	}
-	entries, _ := os.ReadDir(filepath.Join(dir, "file"))
+	entries, err := os.ReadDir(filepath.Join(dir, "file"))
+	if err != nil || len(entries) < 2 { // the record and the passphrase check item
+		t.Fatalf("the store's directory holds %d files (%v): the mode checks would test nothing", len(entries), err)
+	}
 	for _, e := range entries {
-		info, _ := e.Info()
+		info, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if info.Mode().Perm() != 0o600 {
 			t.Errorf("%s: mode %v, want 0600", e.Name(), info.Mode().Perm())
 		}
-		data, _ := os.ReadFile(filepath.Join(dir, "file", e.Name()))
+		data, err := os.ReadFile(filepath.Join(dir, "file", e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
 		if strings.Contains(string(data), "s3cret") {
 			t.Errorf("%s holds the secret in clear", e.Name())
 		}
 	}
-	if files, _ := os.ReadDir(filepath.Join(dir, "file.staging")); len(files) != 0 {
+	files, err := os.ReadDir(filepath.Join(dir, "file.staging"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 0 {
 		t.Errorf("staging dir not empty: %d files", len(files))
 	}
 }
@@ -112,6 +125,13 @@ func TestFileStoreConcurrentWriters(t *testing.T) {
 	errs := make(chan error, 1000)
 	stop := make(chan struct{})
 	shared := mustTarget(t, "shared.example.org")
+	sharedSecret := func(w, i int) string { return fmt.Sprintf("%d-%d-", w, i) + strings.Repeat(fmt.Sprint(w), 10+w*300) }
+	written := map[string]bool{} // every value written to shared, filled before any writer starts
+	for w := 0; w < 8; w++ {
+		for i := 0; i < 5; i++ {
+			written[sharedSecret(w, i)] = true
+		}
+	}
 	for w := 0; w < 8; w++ {
 		wg.Add(1)
 		go func(w int) {
@@ -122,8 +142,7 @@ func TestFileStoreConcurrentWriters(t *testing.T) {
 				if _, err := s.Save(own, Record{Secret: own.String(), Source: SourceSet}); err != nil {
 					errs <- err
 				}
-				secret := strings.Repeat(fmt.Sprint(w), 10+w*300)
-				if _, err := s.Save(shared, Record{Secret: secret, Source: SourceSet}); err != nil {
+				if _, err := s.Save(shared, Record{Secret: sharedSecret(w, i), Source: SourceSet}); err != nil {
 					errs <- err
 				}
 			}
@@ -140,8 +159,12 @@ func TestFileStoreConcurrentWriters(t *testing.T) {
 				return
 			default:
 			}
-			if _, err := s.Lookup(shared); err != nil && !errors.Is(err, ErrNotFound) {
+			rec, err := s.Lookup(shared)
+			if err != nil && !errors.Is(err, ErrNotFound) {
 				errs <- fmt.Errorf("concurrent read: %w", err)
+			}
+			if err == nil && !written[rec.Secret] {
+				errs <- fmt.Errorf("a concurrent read gave a value no writer wrote (%d bytes)", len(rec.Secret))
 			}
 		}
 	}()
@@ -163,6 +186,15 @@ func TestFileStoreConcurrentWriters(t *testing.T) {
 	for _, e := range entries {
 		if e.Err != nil {
 			t.Errorf("%s: %v", e.Target, e.Err)
+			continue
+		}
+		// Each record holds a value written to it: its own target, or one of the shared values.
+		if e.Target == shared {
+			if !written[e.Record.Secret] {
+				t.Errorf("%s holds a value no writer wrote", e.Target)
+			}
+		} else if e.Record.Secret != e.Target.String() {
+			t.Errorf("%s holds %q", e.Target, e.Record.Secret)
 		}
 	}
 }

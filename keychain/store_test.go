@@ -50,10 +50,17 @@ func TestSaveKeepsCreated(t *testing.T) {
 	now := t0
 	s.SetClock(func() time.Time { return now })
 	host := mustTarget(t, "h.example.org")
-	s.Save(host, Record{Secret: "1"})
+	if _, err := s.Save(host, Record{Secret: "1"}); err != nil {
+		t.Fatal(err)
+	}
 	now = t0.Add(time.Hour)
-	s.Save(host, Record{Secret: "2"})
-	rec, _ := s.Lookup(host)
+	if _, err := s.Save(host, Record{Secret: "2"}); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := s.Lookup(host)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !rec.Created.Equal(t0) || !rec.Updated.Equal(now) || rec.Version != RecordVersion {
 		t.Fatalf("created %v updated %v version %d", rec.Created, rec.Updated, rec.Version)
 	}
@@ -64,8 +71,12 @@ func TestUnreadableRecords(t *testing.T) {
 	s := NewStore(ring, "memory", "test", "", 0)
 	newer := mustTarget(t, "newer.example.org")
 	damaged := mustTarget(t, "damaged.example.org")
-	ring.Set(keyring.Item{Key: newer.Key(), Data: []byte(`{"version":99,"secret":"x"}`)})
-	ring.Set(keyring.Item{Key: damaged.Key(), Data: []byte(`{"vers`)})
+	if err := ring.Set(keyring.Item{Key: newer.Key(), Data: []byte(`{"version":99,"secret":"x"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ring.Set(keyring.Item{Key: damaged.Key(), Data: []byte(`{"vers`)}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.Lookup(newer); !errors.Is(err, ErrNewerRecord) {
 		t.Errorf("newer record: %v", err)
 	}
@@ -80,7 +91,10 @@ func TestUnreadableRecords(t *testing.T) {
 	if string(ring.items[newer.Key()].Data) != `{"version":99,"secret":"x"}` {
 		t.Error("the newer record was changed")
 	}
-	entries, _ := s.List()
+	entries, err := s.List()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(entries) != 2 || entries[0].Err == nil || entries[1].Err == nil {
 		t.Fatalf("List: %+v", entries)
 	}

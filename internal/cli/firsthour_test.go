@@ -32,9 +32,8 @@ func TestListJSONHasEnvNames(t *testing.T) {
 // TestStatusTargetSaysNothingOfPlaintext: the plaintext line is about the store, so tok status
 // TARGET leaves it out; tok status keeps it.
 func TestStatusTargetSaysNothingOfPlaintext(t *testing.T) {
-	t.Setenv("HOME", t.TempDir())
+	h := newHarness(t) // an empty HOME, no platform variables: then one of them is set
 	t.Setenv("CURVENOTE_TOKEN", "a-plaintext-token")
-	h := newHarness(t)
 	h.must("tok-1", "set", "https://api.example.org")
 	if r := h.must("", "status", "https://api.example.org"); strings.Contains(r.stderr, "plaintext") {
 		t.Fatalf("status TARGET: %q", r.stderr)

@@ -25,6 +25,12 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	dir := t.TempDir()
+	// Commands that scan for plaintext tokens (status, import) read HOME and the platforms'
+	// variables: give them an empty home and none of the person's variables.
+	t.Setenv("HOME", filepath.Join(dir, "home"))
+	for _, name := range []string{"CURVENOTE_TOKEN", "CODEOCEAN_TOKEN", "CAVE_TOKEN", "XDG_CONFIG_HOME", "NETRC", "DOCKER_CONFIG", "CLOUD_VOLUME_DIR"} {
+		t.Setenv(name, "")
+	}
 	h := &harness{t: t, now: time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)}
 	h.store = keychain.NewStore(keyring.NewArrayKeyring(nil), "memory", "the test", "", time.Second)
 	h.store.SetClock(func() time.Time { return h.now })

@@ -18,7 +18,12 @@ func dockerConfigKey(registry string) (string, error) {
 	}
 	t, err := keychain.RegistryTarget(registry)
 	if err != nil {
-		return "", usageError("%q is not a registry: %v", registry, err)
+		if strings.Contains(registry, "@") {
+			registry = "a registry with a user name or password" // never repeat a password
+		} else {
+			registry = fmt.Sprintf("%q", registry)
+		}
+		return "", usageError("%s is not a registry: %v", registry, err)
 	}
 	t.Path = "" // credHelpers keys are registries
 	return keychain.RegistryServer(t), nil

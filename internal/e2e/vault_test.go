@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -50,8 +49,12 @@ func keyctlUsable(t *testing.T) bool {
 func TestVaultUnlockOnceThenHelpers(t *testing.T) {
 	for _, cache := range []string{"keyctl", "agent"} {
 		t.Run(cache, func(t *testing.T) {
-			if cache == "keyctl" && !keyctlUsable(t) {
-				t.Skip("the kernel keyring is not usable in this sandbox (keyctl refused)")
+			if cache == "keyctl" {
+				ok := keyctlUsable(t)
+				testenv.Require(t, ok, "the kernel keyring (keyctl show @u refused here)")
+				if !ok {
+					return
+				}
 			}
 			e := vaultEnv(t, cache)
 			locked := e.Run("protocol=https\nhost=h1.example.org\n", "git-credential-tok", "get")
@@ -110,8 +113,9 @@ func TestVaultUnlockTimeout(t *testing.T) {
 }
 
 func TestVaultRefusesAForeignSocket(t *testing.T) {
+	testenv.Require(t, os.Getuid() == 0, "root (to make a socket owned by another user)")
 	if os.Getuid() != 0 {
-		t.Skip("making a socket owned by another user needs root")
+		return
 	}
 	e := vaultEnv(t, "agent")
 	dir := filepath.Join(e.Vars["XDG_RUNTIME_DIR"], "tok")
@@ -191,35 +195,82 @@ func TestVaultNewerFormatAndWrongPassphrase(t *testing.T) {
 	os.WriteFile(meta, data, 0o600)
 }
 
-// TestVaultKilledWriters: tok set processes killed with SIGKILL at random points leave a vault
-// in which every record reads.
+// TestVaultKilledWriters: tok set processes killed with SIGKILL inside their write (the
+// moment the record's temp file appears, before its rename) leave a vault in which every
+// record reads and holds a value that was written to it. The kills are shown to land inside
+// the write: each one that did leaves its temp file behind.
 func TestVaultKilledWriters(t *testing.T) {
-	e := vaultEnv(t, "none")
+	e := vaultEnv(t, "none") // h0, h1 and h2 hold secret-0, -1 and -2
 	e.Vars["TOK_FILE_PASSPHRASE"] = "vault pass"
-	big := strings.Repeat("z", 512*1024)
-	rng := rand.New(rand.NewSource(1))
-	for i := 0; i < 25; i++ {
-		ctx, cancel := context.WithCancel(context.Background())
-		cmd := e.Command(ctx, "tok", "set", fmt.Sprintf("https://h%d.example.org", i%4))
-		cmd.Stdin = strings.NewReader(big + fmt.Sprint(i))
+	records := filepath.Join(e.Vars["XDG_DATA_HOME"], "tok", "vault", "records")
+	written := map[int]map[string]bool{}
+	for h := 0; h < 3; h++ {
+		written[h] = map[string]bool{fmt.Sprintf("secret-%d", h): true}
+	}
+	big := strings.Repeat("z", 1000*1024)
+	const writers = 9 // three per host; each pays for an unlock (scrypt) before its write
+	interrupted := 0
+	for i := 0; i < writers; i++ {
+		h := i % 3
+		value := big + fmt.Sprint(i)
+		written[h][value] = true
+		before := tempFiles(t, records)
+		cmd := e.Command(context.Background(), "tok", "set", fmt.Sprintf("https://h%d.example.org", h))
+		cmd.Stdin = strings.NewReader(value)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(rng.Intn(40)) * time.Millisecond)
-		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
-		cancel()
-	}
-	r := e.Run("", "tok", "list", "--json")
-	if r.Code != 0 || strings.Contains(r.Stdout, `"error"`) || strings.Count(r.Stdout, `"target"`) < 3 {
-		t.Fatalf("after killed writers: %d %s %s", r.Code, r.Stdout, r.Stderr)
-	}
-	for i := 0; i < 4; i++ {
-		g := e.Run("", "tok", "get", fmt.Sprintf("h%d.example.org", i))
-		if g.Code != 0 && !strings.Contains(g.Stderr, "no credential") {
-			t.Fatalf("h%d unreadable after killed writers: %q", i, g.Stderr)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+	watch:
+		for {
+			select {
+			case <-done:
+				break watch
+			default:
+			}
+			if len(tempFiles(t, records)) > len(before) {
+				cmd.Process.Signal(syscall.SIGKILL)
+				<-done
+				break
+			}
+		}
+		if len(tempFiles(t, records)) > len(before) {
+			interrupted++
 		}
 	}
+	t.Logf("%d of %d writers were killed inside their write", interrupted, writers)
+	if interrupted < writers/3 {
+		t.Fatalf("only %d of %d kills landed inside a write: the test would prove nothing", interrupted, writers)
+	}
+	for h := 0; h < 3; h++ {
+		g := e.Run("", "tok", "get", fmt.Sprintf("h%d.example.org", h))
+		if g.Code != 0 {
+			t.Fatalf("h%d unreadable after killed writers: %q", h, g.Stderr)
+		}
+		if got := strings.TrimSuffix(g.Stdout, "\n"); !written[h][got] {
+			t.Fatalf("h%d holds a value (%d bytes) no writer wrote", h, len(got))
+		}
+	}
+	r := e.Run("", "tok", "list", "--json")
+	if r.Code != 0 || strings.Contains(r.Stdout, `"error"`) || strings.Count(r.Stdout, `"target"`) != 3 {
+		t.Fatalf("after killed writers: %d %s %s", r.Code, r.Stdout, r.Stderr)
+	}
+}
+
+// tempFiles lists the temp files in dir (atomicfile's ".NAME.tmp-*").
+func tempFiles(t *testing.T, dir string) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".tmp-") {
+			out = append(out, e.Name())
+		}
+	}
+	return out
 }
 
 func TestMigrateFileToVault(t *testing.T) {

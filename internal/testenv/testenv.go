@@ -23,11 +23,27 @@ var (
 	buildOnce sync.Once
 	binDir    string
 	buildErr  error
+	inMain    bool
 )
 
-// Bin builds tok's binaries once per test process and returns their directory.
+// Main runs a package's tests (call it from TestMain) and then removes the binaries Bin
+// built, so no test process leaves its ~30 MB build behind.
+func Main(m *testing.M) int {
+	inMain = true
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	return code
+}
+
+// Bin builds tok's binaries once per test process and returns their directory. The package's
+// TestMain must run its tests through Main, which removes them at the end.
 func Bin(t testing.TB) string {
 	t.Helper()
+	if !inMain {
+		t.Fatal("testenv.Bin needs the package's TestMain to call testenv.Main, which removes the binaries at the end")
+	}
 	buildOnce.Do(func() {
 		root, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
 		if err != nil {
