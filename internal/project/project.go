@@ -271,6 +271,14 @@ func unsafeValue(v string) string {
 	return ""
 }
 
+// looksLikeRef: a value meant as a reference, maybe misspelt (tok://cave, TOK:cave, tok:/cave),
+// which must resolve or stop tok; not one that starts with "tok:" by chance (SLURM names a
+// cluster called tok in SLURM_WORKING_CLUSTER=tok:host:port:...).
+func looksLikeRef(value string) bool {
+	rest, ok := strings.CutPrefix(strings.ToLower(value), "tok:")
+	return ok && (strings.HasPrefix(rest, "/") || !strings.Contains(rest, ":"))
+}
+
 // Environ is the name FromEnviron gives its File.
 const Environ = "the environment"
 
@@ -281,12 +289,12 @@ func FromEnviron(environ []string) (*File, error) {
 	file := &File{Path: Environ}
 	for _, kv := range environ {
 		name, value, _ := strings.Cut(kv, "=")
-		if !strings.HasPrefix(strings.ToLower(value), "tok:") {
+		if !looksLikeRef(value) {
 			continue
 		}
 		ref, isRef, err := ParseRef(value)
 		if !isRef {
-			err = errors.New(value + ": write tok://TARGET")
+			err = errors.New("not a tok://TARGET reference")
 		}
 		if err != nil {
 			return nil, fmt.Errorf("%s in the environment: %w", name, err)

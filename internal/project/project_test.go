@@ -335,3 +335,12 @@ func TestFromEnviron(t *testing.T) {
 		}
 	}
 }
+
+// TestFromEnvironOnlyTakesReferences: a value that starts with "tok:" but is no tok://
+// reference (SLURM_WORKING_CLUSTER for a cluster named tok) is passed on, not refused.
+func TestFromEnvironOnlyTakesReferences(t *testing.T) {
+	f, err := FromEnviron([]string{"SLURM_WORKING_CLUSTER=tok:vm:43625:9728:109", "HOME=/home/ada", "CAVE_TOKEN=tok://cave"})
+	if err != nil || len(f.Entries) != 1 || f.Entries[0].Name != "CAVE_TOKEN" {
+		t.Fatalf("%+v, %v", f, err)
+	}
+}
