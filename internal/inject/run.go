@@ -26,12 +26,9 @@ func Run(plan *Plan, argv []string, stderr io.Writer) int {
 		plan.Cleanup()
 		return code
 	}
-	path, err := exec.LookPath(argv[0])
+	path, code, err := lookProgram(argv[0])
 	if err != nil {
-		if errors.Is(err, fs.ErrPermission) {
-			return fail(ExitNotExecutable, "%s is not executable", argv[0])
-		}
-		return fail(ExitNotFound, "program not found: %s (is it installed and on PATH?)", argv[0])
+		return fail(code, "%v", err)
 	}
 	if plan.Dir == "" && canReplaceProcess {
 		err := replaceProcess(path, argv, plan.Env)
@@ -44,7 +41,7 @@ func Run(plan *Plan, argv []string, stderr io.Writer) int {
 	cmd := exec.Command(path, argv[1:]...)
 	cmd.Args[0] = argv[0]
 	cmd.Env = plan.Env
-	code, err := runChild(cmd)
+	code, err = runChild(cmd)
 	if err != nil {
 		if errors.Is(err, fs.ErrPermission) {
 			return fail(ExitNotExecutable, "%s is not executable", argv[0])
@@ -52,4 +49,18 @@ func Run(plan *Plan, argv []string, stderr io.Writer) int {
 		return fail(ExitNotExecutable, "cannot run %s: %v", argv[0], err)
 	}
 	return code
+}
+
+// lookProgram finds the program as a shell would, and the status a shell gives when it cannot:
+// 127 when it is not found, 126 when it is not executable.
+func lookProgram(name string) (string, int, error) {
+	path, err := exec.LookPath(name)
+	switch {
+	case err == nil:
+		return path, 0, nil
+	case errors.Is(err, fs.ErrPermission):
+		return "", ExitNotExecutable, fmt.Errorf("%s is not executable", name)
+	default:
+		return "", ExitNotFound, fmt.Errorf("program not found: %s (is it installed and on PATH?)", name)
+	}
 }

@@ -1,10 +1,8 @@
 package inject
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"syscall"
@@ -24,12 +22,9 @@ func RunMasked(plan *Plan, argv []string, secrets []mask.Secret, stdout, stderr 
 		plan.Cleanup()
 		return code
 	}
-	path, err := exec.LookPath(argv[0])
+	path, code, err := lookProgram(argv[0])
 	if err != nil {
-		if errors.Is(err, fs.ErrPermission) {
-			return fail(ExitNotExecutable, "%s is not executable", argv[0])
-		}
-		return fail(ExitNotFound, "program not found: %s (is it installed and on PATH?)", argv[0])
+		return fail(code, "%v", err)
 	}
 	if err := plan.WriteFiles(); err != nil {
 		return fail(1, "writing the program's temporary files: %v", err)
@@ -63,7 +58,7 @@ func RunMasked(plan *Plan, argv []string, secrets []mask.Secret, stdout, stderr 
 	outDone, errDone := make(chan struct{}), make(chan struct{})
 	go copyThenSignal(outW, outR, outDone)
 	go copyThenSignal(errW, errR, errDone)
-	code, err := runChild(cmd) // signals as for an unmasked run: each reaches the program once
+	code, err = runChild(cmd) // signals as for an unmasked run: each reaches the program once
 	outP.Close()
 	errP.Close()
 	if err != nil {
