@@ -101,7 +101,7 @@ func (a Agent) Load(vaultID string) (string, time.Time, error) {
 
 // Keep implements IdentityCache, starting the agent when none answers.
 func (a Agent) Keep(vaultID, identity string, until time.Time) error {
-	line := fmt.Sprintf("PUT %s %d %s", vaultID, until.Unix(), identity)
+	line := fmt.Sprintf("PUT %s %d %s", vaultID, ceilUnix(until), identity)
 	reply, err := a.call(line)
 	if err == nil && reply == "OK" {
 		return nil

@@ -43,11 +43,12 @@ func (KernelKeyring) Load(vaultID string) (string, time.Time, error) {
 
 // Keep implements IdentityCache.
 func (KernelKeyring) Keep(vaultID, identity string, until time.Time) error {
-	secs := int(time.Until(until).Seconds())
+	end := ceilUnix(until)
+	secs := int(end - time.Now().Unix())
 	if secs < 1 {
 		return errors.New("the unlock timeout is already over")
 	}
-	payload := []byte(strconv.FormatInt(until.Unix(), 10) + " " + identity)
+	payload := []byte(strconv.FormatInt(end, 10) + " " + identity)
 	id, err := unix.AddKey("user", keyctlDesc(vaultID), payload, unix.KEY_SPEC_USER_KEYRING)
 	if err != nil {
 		return fmt.Errorf("the kernel keyring refused the key (%v)", err)

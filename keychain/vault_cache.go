@@ -55,3 +55,13 @@ func (v *Vault) LockEverywhere(runtimeDir, stateDir string) (held []string, err 
 	pruneAgents(stateDir)
 	return held, errors.Join(errs...)
 }
+
+// ceilUnix is t in whole Unix seconds, rounded up: the caches keep seconds, and rounding down
+// would end an unlock up to a second early (a 1 s unlock could be over before it began).
+func ceilUnix(t time.Time) int64 {
+	secs := t.Unix()
+	if t.After(time.Unix(secs, 0)) {
+		secs++
+	}
+	return secs
+}
