@@ -45,10 +45,11 @@ for row in "${table[@]}"; do
   if ((${#want[@]})) && [[ ! " ${want[*]} " == *" $pkg "* ]]; then continue; fi
   echo "== mutation: $pkg (efficacy >= $eff%, mutant coverage >= $cov%)"
   start=$SECONDS
-  # GOFLAGS reaches the go test runs gremlins makes (coverage and one per mutant). gremlins'
-  # own --threshold flags do not change its exit status, so the figures are read and compared
-  # here.
-  out=$(GOFLAGS="-skip=$skip" gremlins unleash --timeout-coefficient 5 --exclude-files "$exclude" "./$pkg" 2>&1) || true
+  # GOFLAGS reaches the go test runs gremlins makes (coverage and one per mutant): -count=1,
+  # because a cached baseline run takes no time, and every mutant's run then "times out".
+  # gremlins' own --threshold flags do not change its exit status, so the figures are read and
+  # compared here.
+  out=$(GOFLAGS="-count=1 -skip=$skip" gremlins unleash --timeout-coefficient 5 --exclude-files "$exclude" "./$pkg" 2>&1) || true
   grep -E '^(Killed|Timed out|Test efficacy|Mutator coverage)|LIVED|rror' <<<"$out" || true
   got_eff=$(sed -n 's/^Test efficacy: \([0-9.]*\)%.*/\1/p' <<<"$out")
   got_cov=$(sed -n 's/^Mutator coverage: \([0-9.]*\)%.*/\1/p' <<<"$out")
